@@ -1,0 +1,18 @@
+"""Criteria catalogues: pure data and the YAML loader (no Flask, no SQLAlchemy)."""
+from .model import (  # noqa: F401
+    LANGUAGES,
+    MAX_POINTS,
+    SCALE_LABELS,
+    YESNO_LABELS,
+    Band,
+    Catalog,
+    CatalogError,
+    Category,
+    Criterion,
+    Problem,
+    ReportBand,
+    Rules,
+    ScoringType,
+    Text,
+)
+from .loader import load_catalog, parse_catalog  # noqa: F401
