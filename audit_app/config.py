@@ -1,0 +1,45 @@
+"""Configuration defaults. No secrets here: they come from the instance folder or the environment.
+
+Layers, later wins: these defaults → ``instance/config.py`` → environment variables
+``AUDIT_APP_<KEY>`` (values parsed as JSON where they can be) → the test dict.
+"""
+
+#: "development" or "production". Production refuses to start without a SECRET_KEY.
+ENV = "development"
+SECRET_KEY = None
+
+#: A relative SQLite path is resolved inside the instance folder.
+SQLALCHEMY_DATABASE_URI = "sqlite:///audit.db"
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+#: Milliseconds a SQLite connection waits for a lock before it gives up.
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+BABEL_DEFAULT_LOCALE = "de"
+BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+LANGUAGES = ("de", "en")
+
+#: Folder with the catalogue files that ``flask init`` imports.
+CRITERIA_FOLDER = None  # default: <project>/criteria, set by the factory
+
+#: Where evidence files and stored PDFs live (default: <instance>/files).
+FILES_FOLDER = None
+
+#: Public base URL used in certificates' QR codes and e-mails.
+BASE_URL = "http://127.0.0.1:5000"
+
+#: Largest request body in bytes (evidence uploads included).
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+#: Rows per page in lists.
+PAGE_SIZE = 50
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+WTF_CSRF_TIME_LIMIT = None  # a site visit can take all day; the token lives as long as the session
+
+#: The association that awards the label (shown in the header, certificates and e-mails).
+ASSOCIATION_NAME = "Bundesverband Deutscher Innovations-, Technologie- und Gründerzentren e.V."
+ASSOCIATION_SHORT_NAME = "BVIZ"

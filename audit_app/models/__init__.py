@@ -1,0 +1,14 @@
+"""The data model: one module per aggregate. Import from here."""
+from .audit import Assessment, Audit, AuditMember, Evidence  # noqa: F401
+from .base import Base, utcnow  # noqa: F401
+from .catalog import (  # noqa: F401
+    CatalogCategory,
+    CatalogCriterion,
+    CatalogLockedError,
+    CatalogStatus,
+    CatalogVersion,
+)
+from .centre import FEDERAL_STATES, Centre  # noqa: F401
+from .certificate import Certificate, CertificateStatus  # noqa: F401
+from .event import AppendOnlyError, Event  # noqa: F401
+from .user import User, UserRole  # noqa: F401

@@ -1,0 +1,143 @@
+"""The audit workflow as data: statuses, actions and the transition table.
+
+Pure code (no Flask, no SQLAlchemy). A service applies a transition after
+:func:`check_transition` said yes, and writes the event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class AuditStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    IN_REVIEW = "in_review"
+    CHANGES_REQUESTED = "changes_requested"
+    DECIDED = "decided"
+
+
+class AuditKind(StrEnum):
+    INITIAL = "initial"
+    RENEWAL = "renewal"
+
+
+class Decision(StrEnum):
+    AWARD = "award"
+    AWARD_WITH_CONDITIONS = "award_with_conditions"
+    REFUSE = "refuse"
+
+
+class Action(StrEnum):
+    START = "start"  # planned -> in progress: the site visit begins
+    SUBMIT = "submit"  # lead auditor hands the complete checklist in
+    BEGIN_REVIEW = "begin_review"  # a working-group lead takes it up
+    REQUEST_CHANGES = "request_changes"  # back to the audit team with a message
+    RESUME = "resume"  # the team works on the requested changes
+    DECIDE = "decide"
+    REOPEN = "reopen"  # admin only, with a reason
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    LEAD = "lead"  # working-group lead (Arbeitskreisleitung)
+    AUDITOR = "auditor"
+    CONTACT = "contact"  # centre contact
+
+
+class TeamRole(StrEnum):
+    LEAD_AUDITOR = "lead_auditor"
+    AUDITOR = "auditor"
+    GUEST = "guest"
+
+
+#: (status, action) -> new status. Anything not listed is not allowed.
+TRANSITIONS: dict[tuple[AuditStatus, Action], AuditStatus] = {
+    (AuditStatus.PLANNED, Action.START): AuditStatus.IN_PROGRESS,
+    (AuditStatus.IN_PROGRESS, Action.SUBMIT): AuditStatus.SUBMITTED,
+    (AuditStatus.SUBMITTED, Action.BEGIN_REVIEW): AuditStatus.IN_REVIEW,
+    (AuditStatus.SUBMITTED, Action.REQUEST_CHANGES): AuditStatus.CHANGES_REQUESTED,
+    (AuditStatus.IN_REVIEW, Action.REQUEST_CHANGES): AuditStatus.CHANGES_REQUESTED,
+    (AuditStatus.CHANGES_REQUESTED, Action.RESUME): AuditStatus.IN_PROGRESS,
+    (AuditStatus.CHANGES_REQUESTED, Action.SUBMIT): AuditStatus.SUBMITTED,
+    (AuditStatus.IN_REVIEW, Action.DECIDE): AuditStatus.DECIDED,
+    (AuditStatus.DECIDED, Action.REOPEN): AuditStatus.IN_REVIEW,
+}
+
+#: Statuses in which the audit team may change assessments.
+EDITABLE_BY_TEAM = frozenset({AuditStatus.PLANNED, AuditStatus.IN_PROGRESS})
+#: Statuses in which a working-group lead may review (agree/adjust) criteria.
+REVIEWABLE = frozenset({AuditStatus.SUBMITTED, AuditStatus.IN_REVIEW})
+#: The step bar shown on the audit page, in order.
+STEPS = (
+    AuditStatus.PLANNED,
+    AuditStatus.IN_PROGRESS,
+    AuditStatus.SUBMITTED,
+    AuditStatus.IN_REVIEW,
+    AuditStatus.DECIDED,
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who attempts a transition, as far as the workflow needs to know."""
+
+    user_id: int
+    roles: frozenset[Role]
+    team_role: TeamRole | None  # None when not on the audit team
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a transition is not allowed: a machine code and the details for the message."""
+
+    code: str  # "not_allowed_from_status" | "forbidden" | "incomplete" | "four_eyes" | "reason_required"
+    details: tuple[str, ...] = ()
+
+
+def _role_check(action: Action, actor: Actor) -> bool:
+    lead_or_admin = bool(actor.roles & {Role.LEAD, Role.ADMIN})
+    if action is Action.START:
+        return actor.team_role is TeamRole.LEAD_AUDITOR or lead_or_admin
+    if action in (Action.SUBMIT, Action.RESUME):
+        return actor.team_role is TeamRole.LEAD_AUDITOR
+    if action in (Action.BEGIN_REVIEW, Action.REQUEST_CHANGES, Action.DECIDE):
+        return Role.LEAD in actor.roles
+    if action is Action.REOPEN:
+        return Role.ADMIN in actor.roles
+    return False
+
+
+def check_transition(
+    status: AuditStatus,
+    action: Action,
+    actor: Actor,
+    *,
+    missing_criteria: tuple[str, ...] = (),
+    note: str = "",
+) -> AuditStatus | Refusal:
+    """Return the new status, or a :class:`Refusal` saying why not.
+
+    Checks in this order: the table (is the action possible from ``status``), the
+    actor's role, the four-eyes rule (a lead on the audit team never reviews or decides
+    it), then the action's preconditions (submit only when nothing is missing; reopen
+    and request-changes need a written note).
+    """
+    target = TRANSITIONS.get((status, action))
+    if target is None:
+        return Refusal("not_allowed_from_status", (status.value, action.value))
+    if not _role_check(action, actor):
+        return Refusal("forbidden")
+    if action in (Action.BEGIN_REVIEW, Action.REQUEST_CHANGES, Action.DECIDE) and actor.team_role:
+        return Refusal("four_eyes")
+    if action is Action.SUBMIT and missing_criteria:
+        return Refusal("incomplete", tuple(missing_criteria))
+    if action in (Action.REOPEN, Action.REQUEST_CHANGES) and not note.strip():
+        return Refusal("reason_required")
+    return target
+
+
+def allowed_actions(status: AuditStatus) -> tuple[Action, ...]:
+    """Actions the table allows from ``status`` (before role and precondition checks)."""
+    return tuple(a for (s, a) in TRANSITIONS if s is status)
