@@ -1,0 +1,180 @@
+"""Command line: thin click commands over the services (``flask --app audit_app ...``)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from flask_migrate import upgrade
+
+from .catalog import CatalogError, load_catalog
+from .extensions import db
+from .models import CatalogStatus
+from .services import catalogs as catalog_service
+from .services import users as user_service
+from .services.errors import ValidationFailed
+
+catalog_cli = AppGroup("catalog", help="Validate, import and list criteria catalogues.")
+user_cli = AppGroup("user", help="Manage users.")
+
+
+def _fail(message: str) -> None:
+    click.secho(message, fg="red", err=True)
+    sys.exit(1)
+
+
+def _catalog_files(folder: str) -> list[Path]:
+    return sorted(Path(folder).glob("*.yaml"))
+
+
+def import_all_catalogs(folder: str) -> list[str]:
+    """Import every catalogue file of ``folder`` (activating new ones); lines to print."""
+    lines = []
+    for path in _catalog_files(folder):
+        result = catalog_service.import_file(path, activate=True)
+        state = "imported" if result.created else "already present"
+        lines.append(f"{result.catalog.label}: {state} ({path.name})")
+    return lines
+
+
+@click.command("init")
+def init_command() -> None:
+    """Upgrade the database and import every catalogue in criteria/ (safe to run again)."""
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    try:
+        lines = import_all_catalogs(current_app.config["CRITERIA_FOLDER"])
+    except CatalogError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    db.session.commit()
+    click.echo("Database is up to date.")
+    for line in lines:
+        click.echo(line)
+
+
+@catalog_cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def catalog_validate(paths: tuple[str, ...]) -> None:
+    """Check catalogue files; print every error as file:line: path: message and exit 1."""
+    failed = False
+    for path in paths:
+        try:
+            catalog = load_catalog(path)
+        except CatalogError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+        else:
+            click.echo(
+                f"{path}: OK ({catalog.key} {catalog.version}, "
+                f"{len(catalog.categories)} categories, {catalog.criteria_count} criteria)"
+            )
+    if failed:
+        sys.exit(1)
+
+
+@catalog_cli.command("import")
+@click.argument("path", type=click.Path())
+@click.option("--activate", is_flag=True, help="Make it the active version right away.")
+def catalog_import(path: str, activate: bool) -> None:
+    """Validate and import one catalogue file."""
+    try:
+        result = catalog_service.import_file(path, activate=activate)
+    except CatalogError as exc:
+        db.session.rollback()
+        _fail(str(exc))
+    except catalog_service.CatalogImportError as exc:
+        db.session.rollback()
+        _fail(f"{path}: {exc}")
+    if activate and not result.created:
+        catalog_service.set_status(result.catalog, CatalogStatus.ACTIVE)
+    db.session.commit()
+    state = "imported" if result.created else "already present, content unchanged"
+    click.echo(f"{result.catalog.label}: {state} (status {result.catalog.status.value})")
+
+
+@catalog_cli.command("list")
+def catalog_list() -> None:
+    """List the stored catalogue versions."""
+    rows = catalog_service.list_catalogs()
+    if not rows:
+        click.echo("No catalogues imported yet. Run: flask --app audit_app init")
+    for row in rows:
+        lock = ", used by audits" if row.locked else ""
+        click.echo(
+            f"{row.key}\t{row.version}\t{row.status.value}{lock}\t{row.title_de}\t"
+            f"sha256:{row.checksum[:12]}"
+        )
+
+
+@catalog_cli.command("set-status")
+@click.argument("key")
+@click.argument("version")
+@click.argument("status", type=click.Choice([s.value for s in CatalogStatus]))
+def catalog_set_status(key: str, version: str, status: str) -> None:
+    """Set a catalogue version to draft, active or retired."""
+    row = next(
+        (c for c in catalog_service.list_catalogs() if c.key == key and c.version == version), None
+    )
+    if row is None:
+        _fail(f"no catalogue {key} {version}")
+    catalog_service.set_status(row, CatalogStatus(status))
+    db.session.commit()
+    click.echo(f"{row.label}: {status}")
+
+
+@user_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role", "roles", multiple=True, required=True,
+    help="admin, lead, auditor or contact; repeat for several roles.",
+)
+@click.option("--centre-id", type=int, default=None, help="The centre of a centre contact.")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def user_create(email, name, roles, centre_id, language, password_stdin) -> None:
+    """Create a user; the password comes from a prompt or from standard input."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = user_service.create_user(
+            email=email, name=name, password=password, roles=roles,
+            centre_id=centre_id, language=language,
+        )
+    except ValidationFailed as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {v}" for k, v in exc.fields.items())
+        _fail(f"User not created. {details}")
+    db.session.commit()
+    click.echo(f"Created user {user.id} <{user.email}> ({', '.join(sorted(r.value for r in user.roles))})")
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load realistic demo data (idempotent) and print the demo logins."""
+    from .services import demo
+
+    upgrade(directory=current_app.extensions["migrate"].directory)
+    import_all_catalogs(current_app.config["CRITERIA_FOLDER"])
+    created = demo.load_demo()
+    db.session.commit()
+    if created:
+        click.echo("Demo data loaded.")
+    else:
+        click.echo("Demo data already present.")
+    click.echo("Demo logins (password for all: " + demo.DEMO_PASSWORD + "):")
+    for email, name, roles in demo.demo_logins():
+        click.echo(f"  {email:38} {name:28} {roles}")
+
+
+def init_app(app: Flask) -> None:
+    for command in (init_command, demo_command, catalog_cli, user_cli):
+        app.cli.add_command(command)
+
+
+__all__ = ["init_app", "import_all_catalogs"]

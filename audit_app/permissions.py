@@ -1,0 +1,167 @@
+"""Every permission rule in one place, used by views, the API and templates alike.
+
+The predicates take the user and the object; the ``*_filter`` functions give the
+same rules as SQL conditions for lists. A view that finds a foreign object answers
+404 (see :func:`get_audit_or_404`), so identifiers cannot be probed.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask, abort
+
+from .extensions import db
+from .models import Audit, AuditMember, Centre, User
+from .workflow import EDITABLE_BY_TEAM, REVIEWABLE, AuditStatus, Role, TeamRole
+
+
+def _roles(user) -> frozenset[Role]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    return user.roles
+
+
+def is_admin(user) -> bool:
+    return Role.ADMIN in _roles(user)
+
+
+def is_lead(user) -> bool:
+    return Role.LEAD in _roles(user)
+
+
+def sees_everything(user) -> bool:
+    """Working-group leads and admins see every centre and audit."""
+    return bool(_roles(user) & {Role.LEAD, Role.ADMIN})
+
+
+def can_manage_centres(user) -> bool:
+    return sees_everything(user)
+
+
+def can_plan_audits(user) -> bool:
+    return is_lead(user)
+
+
+def can_manage_users(user) -> bool:
+    return is_admin(user)
+
+
+def can_manage_catalogs(user) -> bool:
+    return is_admin(user)
+
+
+def can_view_audit(user, audit: Audit) -> bool:
+    """Leads/admins: all; auditors: audits whose team they are on; contacts: own centre, decided."""
+    if sees_everything(user):
+        return True
+    roles = _roles(user)
+    if not roles:
+        return False
+    if audit.team_role_of(user.id) is not None:
+        return True
+    return (
+        Role.CONTACT in roles
+        and user.centre_id == audit.centre_id
+        and audit.status is AuditStatus.DECIDED
+    )
+
+
+def can_edit_assessments(user, audit: Audit) -> bool:
+    """The audit team (guests included) fills the checklist while the audit is open."""
+    return audit.status in EDITABLE_BY_TEAM and audit.team_role_of(user.id) is not None
+
+
+def can_submit(user, audit: Audit) -> bool:
+    return audit.team_role_of(user.id) is TeamRole.LEAD_AUDITOR
+
+
+def can_review(user, audit: Audit) -> bool:
+    """Four-eyes: a working-group lead who is not on the audit's team."""
+    return (
+        is_lead(user)
+        and audit.status in REVIEWABLE
+        and audit.team_role_of(user.id) is None
+    )
+
+
+def can_decide(user, audit: Audit) -> bool:
+    return is_lead(user) and audit.status is AuditStatus.IN_REVIEW and audit.team_role_of(user.id) is None
+
+
+def can_reopen(user, audit: Audit) -> bool:
+    return is_admin(user) and audit.status is AuditStatus.DECIDED
+
+
+def can_view_centre(user, centre: Centre) -> bool:
+    if sees_everything(user):
+        return True
+    roles = _roles(user)
+    if Role.CONTACT in roles and user.centre_id == centre.id:
+        return True
+    if Role.AUDITOR in roles:
+        return db.session.scalar(
+            sa.select(sa.exists().where(
+                AuditMember.user_id == user.id,
+                AuditMember.audit_id == Audit.id,
+                Audit.centre_id == centre.id,
+            ))
+        )
+    return False
+
+
+def audit_filter(user) -> sa.ColumnElement[bool]:
+    """SQL condition on ``Audit`` selecting the audits ``user`` may see (same rules as above)."""
+    if sees_everything(user):
+        return sa.true()
+    roles = _roles(user)
+    conditions = []
+    if roles:
+        conditions.append(
+            Audit.id.in_(sa.select(AuditMember.audit_id).where(AuditMember.user_id == user.id))
+        )
+    if Role.CONTACT in roles and user.centre_id is not None:
+        conditions.append(
+            sa.and_(Audit.centre_id == user.centre_id, Audit.status == AuditStatus.DECIDED)
+        )
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def centre_filter(user) -> sa.ColumnElement[bool]:
+    """SQL condition on ``Centre``: all for leads/admins, else centres of visible audits or one's own."""
+    if sees_everything(user):
+        return sa.true()
+    roles = _roles(user)
+    conditions = []
+    if Role.AUDITOR in roles:
+        conditions.append(
+            Centre.id.in_(
+                sa.select(Audit.centre_id)
+                .join(AuditMember, AuditMember.audit_id == Audit.id)
+                .where(AuditMember.user_id == user.id)
+            )
+        )
+    if Role.CONTACT in roles and user.centre_id is not None:
+        conditions.append(Centre.id == user.centre_id)
+    return sa.or_(*conditions) if conditions else sa.false()
+
+
+def get_audit_or_404(audit_id: int, user) -> Audit:
+    """Load an audit the user may see; 404 for missing *and* for foreign ones."""
+    audit = db.session.get(Audit, audit_id)
+    if audit is None or not can_view_audit(user, audit):
+        abort(404)
+    return audit
+
+
+PREDICATES = {
+    name: fn
+    for name, fn in globals().items()
+    if name.startswith(("can_", "is_", "sees_")) and callable(fn)
+}
+
+
+def init_app(app: Flask) -> None:
+    """Expose every predicate to templates, so they hide exactly what views forbid."""
+    app.jinja_env.globals.update(PREDICATES)
+
+
+__all__ = ["User", *PREDICATES, "audit_filter", "centre_filter", "get_audit_or_404"]

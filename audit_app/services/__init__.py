@@ -1,0 +1,1 @@
+"""Use cases: glue between the models and the pure core. Services flush, never commit."""

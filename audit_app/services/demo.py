@@ -1,0 +1,289 @@
+"""Realistic demo data: centres across the federal states, users of every role, audits in
+every status, some decided. Loading twice changes nothing."""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ..catalog import ScoringType
+from ..extensions import db
+from ..models import CatalogStatus, CatalogVersion, Centre, User
+from ..scoring import Outcome
+from ..workflow import Action, AuditKind, AuditStatus, Decision, Role
+from . import audits as audit_service
+from . import users as user_service
+from .catalogs import domain_catalog
+
+DEMO_PASSWORD = "demo-passwort-2026"
+DEMO_DOMAIN = "demo.aiz-audit.de"
+
+USERS = [
+    # e-mail local part, name, roles
+    ("geschaeftsstelle", "Birgit Schäfer", [Role.ADMIN]),
+    ("leitung", "Jürgen Müller-Strauß", [Role.LEAD]),
+    ("leitung2", "Dr. Özlem Yıldız", [Role.LEAD, Role.AUDITOR]),
+    ("auditorin", "Katrin Weiß", [Role.AUDITOR]),
+    ("auditor", "Thomas Groß", [Role.AUDITOR]),
+    ("auditor3", "Märthe Lindqvist-Böhm", [Role.AUDITOR]),
+    ("auditor4", "Andreas Köhler", [Role.AUDITOR]),
+    ("gast", "Dr. Frauke Nüßlein", [Role.AUDITOR]),
+]
+
+# name, operating company, street, postcode, city, state, founded, m², tenants, occupancy %, staff, member since
+CENTRES = [
+    ("Technologiezentrum Göttingen", "Göttinger Innovations- und Technologiezentrum GmbH",
+     "Hans-Adolf-Krebs-Weg 1", "37077", "Göttingen", "NI", 1986, 8400, 74, Decimal("91.5"), 9, 1992),
+    ("Gründerzentrum Würzburg", "Innovations- und Gründerzentrum Würzburg GmbH",
+     "Friedrich-Bergius-Ring 15", "97076", "Würzburg", "BY", 1993, 6200, 61, Decimal("88.0"), 7, 1995),
+    ("BioInnovationsZentrum Düsseldorf", "Düsseldorfer Technologiezentren GmbH",
+     "Merowingerplatz 1a", "40225", "Düsseldorf", "NW", 2000, 11800, 48, Decimal("95.2"), 12, 2001),
+    ("TechnologieFabrik Münster", "Technologiehof Münster GmbH",
+     "Mendelstraße 11", "48149", "Münster", "NW", 1990, 5400, 57, Decimal("82.4"), 6, 1994),
+    ("Innovationszentrum Saarbrücken", "Starterzentrum Saar GmbH",
+     "Campus A1 1", "66123", "Saarbrücken", "SL", 1996, 3100, 34, Decimal("79.0"), 4, 1998),
+    ("Gründer- und Technologiezentrum Jena", "Technologie- und Innovationspark Jena GmbH",
+     "Hans-Knöll-Straße 6", "07745", "Jena", "TH", 1991, 9700, 96, Decimal("93.8"), 11, 1993),
+    ("Zentrum für Innovation Lübeck", "Innovationsgesellschaft Lübeck mbH",
+     "Maria-Goeppert-Straße 9", "23562", "Lübeck", "SH", 1998, 4300, 42, Decimal("86.1"), 5, 2003),
+    ("Technologiepark Görlitz", "Görlitzer Technologie- und Gründerzentrum GmbH",
+     "Brückenstraße 24", "02826", "Görlitz", "SN", 2004, 2100, 19, Decimal("64.3"), 3, 2009),
+    ("Gründerwerkstatt Bremen-Nord", "BRIG Bremer Innovationsgesellschaft mbH",
+     "Fahrer Straße 2", "28759", "Bremen", "HB", 2008, 1600, 14, Decimal("71.0"), 2, 2012),
+    ("Innovationszentrum Potsdam-Golm", "Standortmanagement Golm GmbH",
+     "Am Mühlenberg 11", "14476", "Potsdam", "BB", 2003, 7200, 66, Decimal("97.5"), 8, 2005),
+    ("TGZ Halle an der Saale", "Technologie- und Gründerzentrum Halle GmbH",
+     "Weinbergweg 23", "06120", "Halle (Saale)", "ST", 1992, 10200, 118, Decimal("89.9"), 10, 1994),
+    ("Startup-Haus Freiburg-Süd", "Freiburger Wirtschaftsförderung und Gründerhaus GmbH",
+     "Lörracher Straße 40", "79115", "Freiburg im Breisgau", "BW", 2015, 1100, 11, Decimal("61.0"), 2, 2018),
+    ("Rostocker Innovations- und Gründerzentrum", "RIGZ Rostock GmbH",
+     "Joachim-Jungius-Straße 9", "18059", "Rostock", "MV", 1991, 5800, 52, Decimal("84.7"), 6, 1993),
+    ("Darmstädter Gründerhaus Kranichstein", "Wissenschaftsstadt Darmstadt Gründer GmbH",
+     "Rudolf-Müller-Anlage 3", "64289", "Darmstadt", "HE", 2011, 2600, 28, Decimal("76.4"), 3, 2014),
+]
+
+COMMENTS = {
+    0: ["Keine Nachweise vorgelegt; im Gespräch nicht belegbar.",
+        "Nicht vorhanden – die Geschäftsführung plant eine Einführung 2027."],
+    1: ["Ansätze erkennbar, aber nicht schriftlich fixiert.",
+        "Nur vereinzelt umgesetzt; Nachweise lückenhaft (Stichprobe von drei Fällen)."],
+    2: ["Umgesetzt und dokumentiert; Stichprobe ohne Auffälligkeiten.",
+        "Regelmäßig praktiziert, Protokolle der letzten zwei Jahre liegen vor."],
+    3: ["Vorbildlich: systematisch, messbar und mit Wirkung für die Mieter belegt.",
+        "Überzeugende Praxis, von Mietern im Gespräch ausdrücklich gelobt („sehr hilfreich“)."],
+}
+
+
+@dataclass(frozen=True)
+class AuditPlan:
+    centre: int  # index into CENTRES
+    kind: AuditKind
+    planned_on: date
+    status: AuditStatus
+    quality: float  # 0..1, how strong the centre is
+    decided_on: date | None = None
+    lead: str = "auditorin"
+    auditors: tuple[str, ...] = ("auditor",)
+    guest: str | None = None
+    reviewer: str = "leitung"
+    answered_share: float = 1.0
+    zero: tuple[str, ...] = ()  # criteria that get 0 points (minor findings -> conditions)
+
+
+PLANS = [
+    # Decided in the past: some labels valid, one expiring soon, one lapsed.
+    AuditPlan(0, AuditKind.INITIAL, date(2021, 2, 8), AuditStatus.DECIDED, 0.92, date(2021, 3, 18)),
+    AuditPlan(0, AuditKind.RENEWAL, date(2026, 1, 19), AuditStatus.DECIDED, 0.9, date(2026, 3, 4),
+              lead="auditor", auditors=("auditor3",)),
+    AuditPlan(2, AuditKind.INITIAL, date(2022, 1, 10), AuditStatus.DECIDED, 0.88, date(2022, 2, 15),
+              lead="auditor3", auditors=("auditor4",)),
+    AuditPlan(5, AuditKind.INITIAL, date(2023, 5, 2), AuditStatus.DECIDED, 0.72, date(2023, 6, 20),
+              auditors=("auditor4",), guest="gast", zero=("C4", "F5")),
+    AuditPlan(10, AuditKind.INITIAL, date(2019, 9, 1), AuditStatus.DECIDED, 0.8, date(2019, 10, 24),
+              lead="auditor", auditors=("auditorin",)),
+    AuditPlan(7, AuditKind.INITIAL, date(2025, 9, 15), AuditStatus.DECIDED, 0.3, date(2025, 11, 6),
+              lead="auditor4", auditors=("auditor",), reviewer="leitung2"),
+    AuditPlan(9, AuditKind.INITIAL, date(2024, 10, 7), AuditStatus.DECIDED, 0.6, date(2024, 11, 28),
+              lead="auditor3", auditors=("auditorin",)),
+    # Open audits in every other status.
+    AuditPlan(1, AuditKind.INITIAL, date(2026, 12, 9), AuditStatus.PLANNED, 0.7,
+              lead="auditor", auditors=("auditor4",), answered_share=0.0),
+    AuditPlan(3, AuditKind.INITIAL, date(2026, 11, 17), AuditStatus.IN_PROGRESS, 0.75,
+              auditors=("auditor3",), answered_share=0.55),
+    AuditPlan(6, AuditKind.INITIAL, date(2026, 10, 20), AuditStatus.SUBMITTED, 0.85,
+              lead="auditor", auditors=("auditor4",), guest="gast"),
+    AuditPlan(12, AuditKind.RENEWAL, date(2026, 9, 29), AuditStatus.IN_REVIEW, 0.66,
+              lead="auditor3", auditors=("auditor",)),
+    AuditPlan(4, AuditKind.INITIAL, date(2026, 9, 8), AuditStatus.CHANGES_REQUESTED, 0.7,
+              auditors=("auditor",), reviewer="leitung2"),
+    AuditPlan(13, AuditKind.INITIAL, date(2026, 11, 24), AuditStatus.IN_PROGRESS, 0.55,
+              lead="auditor4", auditors=("auditorin",), answered_share=0.2),
+]
+
+
+def _email(local: str) -> str:
+    return f"{local}@{DEMO_DOMAIN}"
+
+
+def demo_logins() -> list[tuple[str, str, str]]:
+    """E-mail, name and roles of each demo login (centre contacts included)."""
+    rows = [(_email(local), name, ", ".join(r.value for r in roles)) for local, name, roles in USERS]
+    rows.append((_email("kontakt.goettingen"), "Henrike Pöhlmann", Role.CONTACT.value))
+    rows.append((_email("kontakt.jena"), "Lars Thümmler", Role.CONTACT.value))
+    return rows
+
+
+def _dt(day: date, hour: int = 10) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=timezone.utc)
+
+
+def load_demo(seed: int = 2026) -> bool:
+    """Create the demo data unless it is there already; True when something was created."""
+    if user_service.find_by_email(_email("geschaeftsstelle")) is not None:
+        return False
+    catalog = db.session.scalar(
+        sa.select(CatalogVersion)
+        .where(CatalogVersion.status == CatalogStatus.ACTIVE)
+        .order_by(CatalogVersion.imported_at.desc())
+    )
+    if catalog is None:
+        raise RuntimeError("no active catalogue: run `flask --app audit_app init` first")
+    rng = random.Random(seed)
+    users = {
+        local: user_service.create_user(
+            email=_email(local), name=name, password=DEMO_PASSWORD, roles=roles
+        )
+        for local, name, roles in USERS
+    }
+    centres = []
+    for (name, company, street, postcode, city, state, founded, space, tenants, occ, staff,
+         member) in CENTRES:
+        centre = Centre(
+            name=name, operating_company=company, street=street, postcode=postcode, city=city,
+            federal_state=state, founded_year=founded, space_m2=space, tenant_count=tenants,
+            occupancy_percent=occ, staff_count=staff, member_since=date(member, 1, 1),
+            website=f"https://www.{city.split()[0].lower().replace('ö', 'oe').replace('ü', 'ue').replace('ä', 'ae')}-innovation.example",
+            contact_name="Zentrumsleitung", contact_email=f"info@{postcode}.example",
+        )
+        db.session.add(centre)
+        centres.append(centre)
+    db.session.flush()
+    for local, name, centre_idx in (("kontakt.goettingen", "Henrike Pöhlmann", 0),
+                                    ("kontakt.jena", "Lars Thümmler", 5)):
+        user_service.create_user(email=_email(local), name=name, password=DEMO_PASSWORD,
+                                 roles=[Role.CONTACT], centre_id=centres[centre_idx].id)
+    for plan in PLANS:
+        _make_audit(plan, catalog, centres, users, rng)
+    return True
+
+
+def _points_for(quality: float, rng: random.Random, allowed: tuple[int, ...]) -> int:
+    target = quality * 3 + rng.uniform(-1.2, 1.0)
+    return min(allowed, key=lambda p: abs(p - target))
+
+
+def _value_for(code: str, centre: Centre, quality: float, rng: random.Random) -> Decimal:
+    figures = {
+        "B1": Decimal(int(centre.space_m2 * (0.25 + 0.35 * quality))),
+        "B7": centre.occupancy_percent,
+        "D1": Decimal(round(40 + 45 * quality + rng.uniform(-8, 8))),
+        "D2": Decimal(centre.tenant_count),
+        "D3": Decimal(round(6 + 14 * quality + rng.uniform(-3, 3))),
+        "F3": Decimal(round(45 + 40 * quality + rng.uniform(-10, 10))),
+    }
+    value = figures.get(code, Decimal(round(100 * quality)))
+    return max(Decimal(0), min(value, Decimal(100))) if code != "B1" and code != "D2" else value
+
+
+def _make_audit(plan: AuditPlan, catalog: CatalogVersion, centres, users, rng) -> None:
+    centre = centres[plan.centre]
+    lead, reviewer = users[plan.lead], users[plan.reviewer]
+    audit = audit_service.plan_audit(
+        centre=centre, catalog=catalog, kind=plan.kind, planned_on=plan.planned_on,
+        visit_on=plan.planned_on + timedelta(days=14),
+        due_on=plan.planned_on + timedelta(days=28),
+        lead_auditor=lead, auditors=[users[u] for u in plan.auditors],
+        guest=users[plan.guest] if plan.guest else None, actor=users["leitung"],
+    )
+    domain = domain_catalog(catalog.id)
+    criteria = list(domain.criteria)
+    answered = round(len(criteria) * plan.answered_share)
+    for criterion in criteria[:answered]:
+        data = _answer(criterion, centre, plan, rng)
+        assessment = audit_service.get_assessment(audit, criterion.code)
+        audit_service.save_assessment(audit, criterion.code, data,
+                                      expected_version=assessment.version, actor=lead)
+    if plan.status is AuditStatus.PLANNED:
+        return
+    if plan.status is AuditStatus.IN_PROGRESS:
+        return
+    audit_service.transition(audit, Action.SUBMIT, lead)
+    if plan.status is AuditStatus.SUBMITTED:
+        return
+    if plan.status is AuditStatus.CHANGES_REQUESTED:
+        audit_service.transition(
+            audit, Action.REQUEST_CHANGES, reviewer,
+            note="Bitte die Nachweise zu B3 und C5 ergänzen und die Begründung zu E2 präzisieren.",
+        )
+        return
+    audit_service.transition(audit, Action.BEGIN_REVIEW, reviewer)
+    if plan.status is AuditStatus.IN_REVIEW:
+        return
+    _review_and_decide(audit, plan, reviewer, domain, rng)
+
+
+def _answer(criterion, centre, plan, rng) -> audit_service.AnswerInput:
+    if criterion.na_allowed and (criterion.code == "G6" and plan.kind is AuditKind.INITIAL):
+        return audit_service.AnswerInput(
+            not_applicable=True, na_reason="Erstaudit – es gibt keine früheren Auditempfehlungen."
+        )
+    if criterion.na_allowed and rng.random() < 0.15:
+        return audit_service.AnswerInput(
+            not_applicable=True,
+            na_reason="Trifft auf das Zentrum nicht zu (kein Hochschulstandort in der Region).",
+        )
+    if criterion.type is ScoringType.NUMBER:
+        value = _value_for(criterion.code, centre, plan.quality, rng)
+        points = criterion.points_for_value(value)
+        return audit_service.AnswerInput(value=value, comment=rng.choice(COMMENTS[min(points, 3)]))
+    if criterion.code in plan.zero:
+        return audit_service.AnswerInput(
+            points=0, comment="Kein Angebot vorhanden; wurde im Gespräch als Lücke bestätigt.",
+            finding="Angebot innerhalb von drei Monaten schaffen und nachweisen.",
+            finding_severity="minor",
+        )
+    quality = plan.quality
+    if criterion.knockout and plan.quality > 0.5:
+        quality = max(quality, 0.85)  # strong centres meet their knock-outs
+    points = _points_for(quality, rng, criterion.allowed_points)
+    return audit_service.AnswerInput(points=points, comment=rng.choice(COMMENTS[points]))
+
+
+def _review_and_decide(audit, plan, reviewer, domain, rng) -> None:
+    from .scoring import score_audit
+
+    # The reviewer adjusts one scale criterion by a point, with a reason.
+    scale = [c for c in domain.criteria if c.type is ScoringType.SCALE and not c.knockout]
+    criterion = rng.choice(scale)
+    assessment = audit_service.get_assessment(audit, criterion.code)
+    if assessment.points is not None:
+        new = min(3, assessment.points + 1) if assessment.points < 2 else assessment.points - 1
+        audit_service.adjust_assessment(
+            audit, criterion.code, actor=reviewer, points=new,
+            reason="Nach Durchsicht der nachgereichten Unterlagen angepasst (Protokolle 2024/25).",
+        )
+    result = score_audit(audit)
+    decision = {
+        Outcome.AWARD: Decision.AWARD,
+        Outcome.AWARD_WITH_CONDITIONS: Decision.AWARD_WITH_CONDITIONS,
+        Outcome.REFUSE: Decision.REFUSE,
+    }[result.outcome]
+    audit_service.transition(
+        audit, Action.DECIDE, reviewer, decision=decision,
+        note="Beschluss des Arbeitskreises in der Sitzung vom "
+             f"{plan.decided_on.strftime('%d.%m.%Y')}.",
+        now=_dt(plan.decided_on),
+    )

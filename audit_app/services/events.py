@@ -1,0 +1,34 @@
+"""Writing to the append-only event log."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..extensions import db
+from ..models import Event
+
+
+def record(
+    action: str,
+    *,
+    actor=None,
+    subject_type: str,
+    subject_id: int | None = None,
+    audit_id: int | None = None,
+    old: Any = None,
+    new: Any = None,
+    note: str = "",
+) -> Event:
+    """Add one event to the session (flushed with the change it describes)."""
+    actor_id = getattr(actor, "id", actor)
+    event = Event(
+        action=action,
+        actor_id=actor_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        audit_id=audit_id,
+        old=old,
+        new=new,
+        note=note,
+    )
+    db.session.add(event)
+    return event
