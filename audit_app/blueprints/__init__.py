@@ -1,0 +1,1 @@
+"""Blueprints: one folder per area with __init__.py (bp), routes.py and forms.py."""

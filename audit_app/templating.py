@@ -1,0 +1,64 @@
+"""Jinja filters and globals: locale-aware dates, numbers and percents, catalogue texts."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from fractions import Fraction
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+
+from .labels import label
+from .scoring import format_percent
+
+
+def current_lang() -> str:
+    """The request's language code, "de" or "en"."""
+    locale = get_locale()
+    return locale.language if locale is not None else "de"
+
+
+def percent(value: Fraction | Decimal | None) -> str:
+    """Format a percent for display in the user's language (rounded down to one decimal)."""
+    if value is None:
+        return format_percent(None, current_lang())
+    return format_percent(Fraction(value), current_lang())
+
+
+def localdate(value: date | datetime | None) -> str:
+    """A date as 26.11.2026 (German) or 26 Nov 2026 (English); datetimes in Berlin time."""
+    if value is None:
+        return "–"
+    if isinstance(value, datetime):
+        value = to_user_timezone(value).date()
+    return format_date(value, "dd.MM.yyyy" if current_lang() == "de" else "d MMM yyyy")
+
+
+def localdatetime(value: datetime | None) -> str:
+    """A timestamp in Berlin time: 26.11.2026, 14:02 (German)."""
+    if value is None:
+        return "–"
+    return format_datetime(
+        value, "dd.MM.yyyy, HH:mm" if current_lang() == "de" else "d MMM yyyy, HH:mm"
+    )
+
+
+def number(value, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern)
+
+
+def tr(de: str, en: str) -> str:
+    """Pick the German or English text of catalogue content for the current language."""
+    return en if current_lang() == "en" and en else de
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        percent=percent, localdate=localdate, localdatetime=localdatetime, number=number, label=label
+    )
+    app.jinja_env.globals.update(tr=tr, current_lang=current_lang)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
