@@ -1,0 +1,77 @@
+"""Interleaved floor/subject timing, reported as the median ratio of many pairs."""
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+
+@dataclass
+class Figure:
+    id: str
+    what: str
+    floor: str
+    floor_s: float
+    subject_s: float
+    ratio: float
+    target: float | None  # None: informational, no target
+    pairs: int
+
+    @property
+    def passed(self) -> bool | None:
+        return None if self.target is None else self.ratio <= self.target
+
+    def row(self) -> str:
+        verdict = {True: "pass", False: "FAIL", None: "info"}[self.passed]
+        target = f"≤ {self.target:g}" if self.target is not None else "–"
+        return (f"{self.id:5} {self.what:46.46} {self.floor:8} {self.floor_s * 1e3:9.3f} ms "
+                f"{self.subject_s * 1e3:9.3f} ms {self.ratio:7.2f} {target:>7} {verdict}")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "passed": self.passed}
+
+
+HEADER = (f"{'id':5} {'what':46} {'floor':8} {'floor':>12} {'subject':>12} {'ratio':>7} "
+          f"{'target':>7} result")
+
+
+def _time(fn: Callable[[], object], repeat: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - start) / repeat
+
+
+def measure(
+    id: str,
+    what: str,
+    floor_name: str,
+    floor: Callable[[], object],
+    subject: Callable[[], object],
+    *,
+    target: float | None,
+    pairs: int = 25,
+    warmup: int = 3,
+    repeat: int = 5,
+) -> Figure:
+    """Run floor and subject alternately ``pairs`` times (each ``repeat`` calls) after a warm-up.
+
+    The ratio is the median of the per-pair ratios, so a burst of noise on a shared machine
+    moves one pair, not the figure.
+    """
+    for _ in range(warmup):
+        floor()
+        subject()
+    ratios, floors, subjects = [], [], []
+    for _ in range(pairs):
+        f = _time(floor, repeat)
+        s = _time(subject, repeat)
+        floors.append(f)
+        subjects.append(s)
+        ratios.append(s / f)
+    return Figure(
+        id=id, what=what, floor=floor_name, floor_s=statistics.median(floors),
+        subject_s=statistics.median(subjects), ratio=statistics.median(ratios),
+        target=target, pairs=pairs,
+    )
