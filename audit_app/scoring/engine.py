@@ -12,13 +12,21 @@ Pure code: standard library and :mod:`audit_app.catalog.model` only. The rules a
 * knock-outs, findings and the outcome (incomplete → refuse → award with conditions →
   award), each outcome with human-readable reasons.
 
-All arithmetic is exact (:class:`fractions.Fraction`); rounding happens only for display
-(:func:`audit_app.scoring.reasons.format_percent`, which rounds down), so 64.96 % never
-passes a 65 % threshold.
+All arithmetic is exact: the weighted sums are integers, and each percent is one
+:class:`fractions.Fraction` built from them (thresholds are compared exactly too). Rounding
+happens only for display (:func:`audit_app.scoring.reasons.format_percent`, which rounds
+down), so 64.96 % never passes a 65 % threshold.
+
+What follows from the catalogue alone (weights, flags, the rules as fractions, and the
+immutable per-criterion results, knock-out results and findings of each possible final state)
+is worked out once per :class:`~audit_app.catalog.model.Catalog` object and reused; catalogues
+are frozen, so this never changes a result.
 """
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -31,13 +39,11 @@ from audit_app.catalog.model import (
     Category,
     Criterion,
     ReportBand,
-    Rules,
     ScoringType,
     Text,
 )
 
 from .reasons import (
-    SEVERITY_ORDER,
     Finding,
     FindingKind,
     ManualFinding,
@@ -238,54 +244,313 @@ def score(
     N/A where the catalogue forbids it) is validated where the data is entered; a knock-out
     marked N/A is treated as not met.
     """
-    rules = catalog.rules
-    category_minimum = Fraction(rules.category_minimum)
-    na_limit = Fraction(rules.na_warning_percent)
+    plan = _plan_for(catalog)
+    rules = plan.rules
+    get = answers.get
 
     criteria: dict[str, CriterionResult] = {}
     categories: list[CategoryResult] = []
     knockouts: list[KnockoutResult] = []
     missing: list[str] = []
-    computed: list[Finding] = []
+    # Findings by severity, each in catalogue order; manual ones are appended after them.
+    majors: list[Finding] = []
+    minors: list[Finding] = []
+    observations: list[Finding] = []
+    by_severity = {
+        Severity.MAJOR: majors,
+        Severity.MINOR: minors,
+        Severity.OBSERVATION: observations,
+    }
+    # Σ(category weight · category percent) as one exact fraction num/den (kept in integers),
+    # and Σ(weights of the categories that have a percent).
+    overall_num, overall_den, counted_weight = 0, 1, 0
 
-    for category in catalog.categories:
-        results = [
-            _criterion_result(category, c, answers.get(c.code, _NO_ANSWER))
-            for c in category.criteria
-        ]
-        for criterion, result in zip(category.criteria, results):
-            criteria[criterion.code] = result
-            if not result.answered:
-                missing.append(criterion.code)
-            if criterion.knockout:
-                knockouts.append(_knockout_result(result, rules.knockout_minimum))
-            finding = _criterion_finding(category, criterion, result, rules.knockout_minimum)
+    for cat in plan.categories:
+        weighted_points = weighted_maximum = na_weight = na_count = answered = 0
+        for entry in cat.entries:
+            result, knockout, finding = entry.state(get(entry.code, _NO_ANSWER))
+            criteria[entry.code] = result
+            points = result.points
+            if points is not None:
+                weighted_points += entry.weight * points
+                weighted_maximum += entry.maximum
+                answered += 1
+            elif result.not_applicable:
+                na_weight += entry.weight
+                na_count += 1
+                answered += 1
+            else:
+                missing.append(entry.code)
+            if knockout is not None:
+                knockouts.append(knockout)
             if finding is not None:
-                computed.append(finding)
-        category_result = _category_result(category, results, category_minimum, na_limit)
-        categories.append(category_result)
-        if category_result.below_minimum:
-            computed.append(_category_finding(category_result, rules.category_minimum))
+                by_severity[finding.severity].append(finding)
 
-    manual = [_manual_finding(m, criteria) for m in manual_findings]
-    # Stable sort: within a severity, computed findings (catalogue order) precede manual ones.
-    findings = tuple(
-        sorted(computed + manual, key=lambda f: SEVERITY_ORDER.index(Severity(f.severity)))
+        if weighted_maximum:
+            percent: Fraction | None = Fraction(100 * weighted_points, weighted_maximum)
+            if weighted_maximum > 0:  # percent < category minimum, cross-multiplied
+                below = (
+                    100 * weighted_points * plan.category_minimum_den
+                    < plan.category_minimum_num * weighted_maximum
+                )
+            else:
+                below = percent < plan.category_minimum
+            if cat.weight:
+                counted_weight += cat.weight
+                overall_num = (
+                    overall_num * weighted_maximum
+                    + overall_den * cat.weight * 100 * weighted_points
+                )
+                overall_den *= weighted_maximum
+        else:
+            percent, below = None, False
+        na_percent, na_warning = cat.na_share(na_weight)
+        category_result = CategoryResult(
+            code=cat.code,
+            title=cat.title,
+            weight=cat.weight,
+            percent=percent,
+            dropped=na_count == cat.total,
+            below_minimum=below,
+            answered=answered,
+            total=cat.total,
+            weighted_points=weighted_points,
+            weighted_maximum=weighted_maximum,
+            na_weight_percent=na_percent,
+            na_warning=na_warning,
+        )
+        categories.append(category_result)
+        if below:
+            majors.append(_category_finding(category_result, rules.category_minimum))
+
+    for manual in manual_findings:
+        finding = _manual_finding(manual, criteria)
+        by_severity[finding.severity].append(finding)
+    findings = tuple(majors + minors + observations)
+
+    overall = Fraction(overall_num, overall_den * counted_weight) if counted_weight else None
+    missing_codes = tuple(missing)
+    outcome, reasons = _decide(
+        plan, len(criteria), missing_codes, overall, categories, majors, minors
     )
-    overall = _overall_percent(categories)
-    outcome, reasons = _decide(rules, len(criteria), tuple(missing), overall, categories, findings)
     return ScoreResult(
         overall_percent=overall,
         categories=tuple(categories),
         criteria=criteria,
         knockouts=tuple(knockouts),
         findings=findings,
-        missing=tuple(missing),
+        missing=missing_codes,
         outcome=outcome,
         reasons=reasons,
-        band=_report_band(rules.report_bands, overall),
+        band=plan.report_band(overall),
         deadline_months=rules.condition_deadline_months,
     )
+
+
+# --- per-catalogue plan ---------------------------------------------------------------------
+#
+# A catalogue is frozen, so everything score() derives from it alone (per-criterion flags and
+# weights, the rules as exact fractions, and the immutable result objects that follow from a
+# given final state of a criterion) is worked out once per Catalog object and reused. Whole
+# states are cached for points given directly as plain ints (0..3), N/A and missing; for a
+# banded raw value, which the result keeps exactly as given, only the knock-out result and
+# finding are. A cached object is always equal to the one that would be built afresh.
+
+_State = tuple[CriterionResult, "KnockoutResult | None", "Finding | None"]
+
+
+class _CriterionPlan:
+    """One criterion as score() needs it, with its cached final states."""
+
+    __slots__ = (
+        "_findings",
+        "_states",
+        "category",
+        "code",
+        "criterion",
+        "is_number",
+        "knockout_minimum",
+        "maximum",
+        "weight",
+    )
+
+    def __init__(self, category: Category, criterion: Criterion, knockout_minimum: int):
+        self.criterion = criterion
+        self.category = category
+        self.code = criterion.code
+        self.weight = criterion.weight
+        self.maximum = criterion.weight * MAX_POINTS
+        self.is_number = criterion.type == ScoringType.NUMBER
+        self.knockout_minimum = knockout_minimum
+        # (points, source) -> state; None -> missing; True -> N/A.
+        self._states: dict[object, _State] = {}
+        # points -> (knock-out result, finding) of a banded raw value.
+        self._findings: dict[int, tuple[KnockoutResult | None, Finding | None]] = {}
+
+    def state(self, answer: Answer) -> _State:
+        """Validate ``answer`` and return (result, knock-out result or None, finding or None)."""
+        code = self.code
+        points = answer.points
+        adjusted_points = answer.adjusted_points
+        if points is not None and not (type(points) is int and 0 <= points <= MAX_POINTS):
+            _check_points(code, "points", points)
+        if adjusted_points is not None and not (
+            type(adjusted_points) is int and 0 <= adjusted_points <= MAX_POINTS
+        ):
+            _check_points(code, "adjusted_points", adjusted_points)
+        value = answer.value
+        adjusted_value = answer.adjusted_value
+        if not self.is_number:
+            criterion_type = self.criterion.type
+            if value is not None:
+                raise ValueError(f"{code}: value given for a {criterion_type} criterion")
+            if adjusted_value is not None:
+                raise ValueError(f"{code}: adjusted_value given for a {criterion_type} criterion")
+
+        if adjusted_points is not None:
+            return self._given(adjusted_points, Source.REVIEWER)
+        if adjusted_value is not None:
+            banded = _banded(self.criterion, adjusted_value, "adjusted_value")
+            return self._valued(banded, adjusted_value, Source.REVIEWER)
+        if answer.not_applicable:
+            return self._cached(True, None, None, True)
+        if points is not None:
+            return self._given(points, Source.AUDITOR)
+        if value is not None:
+            return self._valued(_banded(self.criterion, value, "value"), value, Source.AUDITOR)
+        return self._cached(None, None, None, False)
+
+    def _given(self, points: int, source: Source) -> _State:
+        if type(points) is int:
+            return self._cached((points, source), points, source, False)
+        return self._build(points, None, source, False)  # an int subclass: keep it as given
+
+    def _valued(self, points: int, value: Decimal, source: Source) -> _State:
+        # The value is kept exactly as given, so the result is built afresh; what follows
+        # from the points alone is cached.
+        result = self._result(points, value, source, False)
+        if type(points) is not int:
+            return result, *self._consequences(result)
+        consequences = self._findings.get(points)
+        if consequences is None:
+            consequences = self._findings[points] = self._consequences(result)
+        return result, *consequences
+
+    def _cached(
+        self, key: object, points: int | None, source: Source | None, not_applicable: bool
+    ) -> _State:
+        state = self._states.get(key)
+        if state is None:
+            state = self._states[key] = self._build(points, None, source, not_applicable)
+        return state
+
+    def _build(
+        self, points: int | None, value: Decimal | None, source: Source | None, na: bool
+    ) -> _State:
+        result = self._result(points, value, source, na)
+        return result, *self._consequences(result)
+
+    def _result(
+        self, points: int | None, value: Decimal | None, source: Source | None, na: bool
+    ) -> CriterionResult:
+        return CriterionResult(
+            code=self.code,
+            category_code=self.category.code,
+            weight=self.weight,
+            knockout=self.criterion.knockout,
+            points=points,
+            value=value,
+            source=source,
+            not_applicable=na,
+        )
+
+    def _consequences(
+        self, result: CriterionResult
+    ) -> tuple[KnockoutResult | None, Finding | None]:
+        knockout = (
+            _knockout_result(result, self.knockout_minimum) if self.criterion.knockout else None
+        )
+        finding = _criterion_finding(self.category, self.criterion, result, self.knockout_minimum)
+        return knockout, finding
+
+
+class _CategoryPlan:
+    """One category as score() needs it."""
+
+    __slots__ = ("_na", "code", "entries", "na_limit", "title", "total", "total_weight", "weight")
+
+    def __init__(self, category: Category, knockout_minimum: int, na_limit: Fraction):
+        self.code = category.code
+        self.title = category.title
+        self.weight = category.weight
+        self.entries = tuple(
+            _CriterionPlan(category, c, knockout_minimum) for c in category.criteria
+        )
+        self.total = len(self.entries)
+        self.total_weight = sum(c.weight for c in category.criteria)
+        self.na_limit = na_limit
+        self._na: dict[int, tuple[Fraction, bool]] = {}
+
+    def na_share(self, na_weight: int) -> tuple[Fraction, bool]:
+        """(N/A weight percent, warning) for ``na_weight`` of the category's total weight."""
+        share = self._na.get(na_weight)
+        if share is None:
+            total = self.total_weight
+            percent = Fraction(100 * na_weight, total) if total else Fraction(0)
+            share = self._na[na_weight] = (percent, percent > self.na_limit)
+        return share
+
+
+class _Plan:
+    """Everything score() derives from a catalogue alone."""
+
+    def __init__(self, catalog: Catalog):
+        rules = catalog.rules
+        self.rules = rules
+        category_minimum = self.category_minimum = Fraction(rules.category_minimum)
+        self.category_minimum_num = category_minimum.numerator
+        self.category_minimum_den = category_minimum.denominator
+        self.overall_minimum = Fraction(rules.overall_minimum)
+        na_limit = Fraction(rules.na_warning_percent)
+        self.categories = tuple(
+            _CategoryPlan(c, rules.knockout_minimum, na_limit) for c in catalog.categories
+        )
+        self.bands = tuple((Fraction(b.minimum), b) for b in rules.report_bands)
+
+    def report_band(self, overall: Fraction | None) -> ReportBand | None:
+        """The highest report band ``overall`` reaches (the first listed among equals)."""
+        if overall is None:
+            return None
+        best: ReportBand | None = None
+        for minimum, band in self.bands:
+            if minimum <= overall and (best is None or band.minimum > best.minimum):
+                best = band
+        return best
+
+
+# id(catalog) -> (weak reference to it, its plan). The weak reference proves the entry
+# belongs to this very object (ids are reused) and drops the entry with the catalogue.
+_PLANS: dict[int, tuple[weakref.ref[Catalog], _Plan]] = {}
+
+
+def _plan_for(catalog: Catalog) -> _Plan:
+    key = id(catalog)
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0]() is catalog:
+        return entry[1]
+    plan = _Plan(catalog)
+    try:
+        ref = weakref.ref(catalog, functools.partial(_forget_plan, key))
+    except TypeError:  # not weakly referenceable: work without the cache
+        return plan
+    _PLANS[key] = (ref, plan)
+    return plan
+
+
+def _forget_plan(key: int, ref: weakref.ref[Catalog]) -> None:
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _PLANS[key]
 
 
 # --- criteria -------------------------------------------------------------------------------
@@ -304,42 +569,6 @@ def _banded(criterion: Criterion, value: Decimal, field: str) -> int:
     points = criterion.points_for_value(value)
     _check_points(criterion.code, f"points of the band for {field}={value}", points)
     return points
-
-
-def _criterion_result(category: Category, criterion: Criterion, answer: Answer) -> CriterionResult:
-    code = criterion.code
-    _check_points(code, "points", answer.points)
-    _check_points(code, "adjusted_points", answer.adjusted_points)
-    for field in ("value", "adjusted_value"):
-        if getattr(answer, field) is not None and criterion.type != ScoringType.NUMBER:
-            raise ValueError(f"{code}: {field} given for a {criterion.type} criterion")
-
-    points: int | None = None
-    value: Decimal | None = None
-    source: Source | None = None
-    not_applicable = False
-    if answer.adjusted_points is not None:
-        points, source = answer.adjusted_points, Source.REVIEWER
-    elif answer.adjusted_value is not None:
-        value, source = answer.adjusted_value, Source.REVIEWER
-        points = _banded(criterion, value, "adjusted_value")
-    elif answer.not_applicable:
-        not_applicable = True
-    elif answer.points is not None:
-        points, source = answer.points, Source.AUDITOR
-    elif answer.value is not None:
-        value, source = answer.value, Source.AUDITOR
-        points = _banded(criterion, value, "value")
-    return CriterionResult(
-        code=code,
-        category_code=category.code,
-        weight=criterion.weight,
-        knockout=criterion.knockout,
-        points=points,
-        value=value,
-        source=source,
-        not_applicable=not_applicable,
-    )
 
 
 def _knockout_result(result: CriterionResult, minimum: int) -> KnockoutResult:
@@ -409,37 +638,7 @@ def _manual_finding(manual: ManualFinding, criteria: Mapping[str, CriterionResul
     )
 
 
-# --- categories and overall -----------------------------------------------------------------
-
-
-def _category_result(
-    category: Category,
-    results: Sequence[CriterionResult],
-    category_minimum: Fraction,
-    na_limit: Fraction,
-) -> CategoryResult:
-    scored = [r for r in results if r.points is not None]
-    weighted_points = sum(r.weight * r.points for r in scored)
-    weighted_maximum = sum(r.weight * MAX_POINTS for r in scored)
-    total_weight = sum(r.weight for r in results)
-    na_weight = sum(r.weight for r in results if r.not_applicable)
-    dropped = all(r.not_applicable for r in results)
-    percent = Fraction(100 * weighted_points, weighted_maximum) if weighted_maximum else None
-    na_percent = Fraction(100 * na_weight, total_weight) if total_weight else Fraction(0)
-    return CategoryResult(
-        code=category.code,
-        title=category.title,
-        weight=category.weight,
-        percent=percent,
-        dropped=dropped,
-        below_minimum=percent is not None and percent < category_minimum,
-        answered=sum(1 for r in results if r.answered),
-        total=len(results),
-        weighted_points=weighted_points,
-        weighted_maximum=weighted_maximum,
-        na_weight_percent=na_percent,
-        na_warning=na_percent > na_limit,
-    )
+# --- categories -----------------------------------------------------------------------------
 
 
 def _category_finding(result: CategoryResult, minimum: Decimal) -> Finding:
@@ -457,21 +656,6 @@ def _category_finding(result: CategoryResult, minimum: Decimal) -> Finding:
     )
 
 
-def _overall_percent(categories: Sequence[CategoryResult]) -> Fraction | None:
-    counted = [c for c in categories if c.percent is not None]
-    weight = sum(c.weight for c in counted)
-    if not weight:
-        return None
-    return sum((c.weight * c.percent for c in counted), Fraction(0)) / weight
-
-
-def _report_band(bands: Sequence[ReportBand], overall: Fraction | None) -> ReportBand | None:
-    if overall is None:
-        return None
-    reached = [b for b in bands if Fraction(b.minimum) <= overall]
-    return max(reached, key=lambda b: b.minimum, default=None)
-
-
 # --- outcome --------------------------------------------------------------------------------
 
 
@@ -480,20 +664,25 @@ def _finding_reason(code: ReasonCode, finding: Finding, extra: Params = ()) -> R
 
 
 def _decide(
-    rules: Rules,
+    plan: _Plan,
     total: int,
     missing: tuple[str, ...],
     overall: Fraction | None,
     categories: Sequence[CategoryResult],
-    findings: Sequence[Finding],
+    majors: Sequence[Finding],
+    minors: Sequence[Finding],
 ) -> tuple[Outcome, tuple[Reason, ...]]:
-    """Apply the outcome rules in order; a refusal lists every reason that applies."""
+    """Apply the outcome rules in order; a refusal lists every reason that applies.
+
+    ``majors`` and ``minors`` are the major and minor findings in the order of
+    ``ScoreResult.findings``.
+    """
+    rules = plan.rules
     if missing:
         return Outcome.INCOMPLETE, (
             Reason(ReasonCode.MISSING_CRITERIA, (("codes", missing), ("total", total))),
         )
 
-    majors = [f for f in findings if f.severity == Severity.MAJOR]
     refusals = [
         _finding_reason(ReasonCode.KNOCKOUT_NOT_MET, f)
         for f in majors
@@ -501,7 +690,7 @@ def _decide(
     ]
     if overall is None:
         refusals.append(Reason(ReasonCode.NO_OVERALL_RESULT))
-    elif overall < Fraction(rules.overall_minimum):
+    elif overall < plan.overall_minimum:
         refusals.append(
             Reason(
                 ReasonCode.OVERALL_BELOW_MINIMUM,
@@ -534,7 +723,6 @@ def _decide(
         ("minimum", rules.overall_minimum),
         ("category_minimum", rules.category_minimum),
     )
-    minors = [f for f in findings if f.severity == Severity.MINOR]
     if minors:
         deadline: Params = (("deadline_months", rules.condition_deadline_months),)
         conditions = tuple(_finding_reason(ReasonCode.MINOR_FINDING, f, deadline) for f in minors)

@@ -1045,6 +1045,108 @@ def test_property_marking_a_criterion_na_only_removes_its_own_sums(catalog, data
             assert (old.percent, old.dropped) == (new.percent, new.dropped)
 
 
+# --- repeated scoring: what the engine derives from a catalogue is reused ------------------------
+
+
+def mixed_answers(catalog):
+    """A complete answer set with every kind of final state: 0-3 points, values, N/A."""
+    answers = {}
+    for index, criterion in enumerate(catalog.criteria):
+        if criterion.na_allowed:
+            answers[criterion.code] = NA
+        elif criterion.type is ScoringType.NUMBER:
+            answers[criterion.code] = V(criterion.bands[index % len(criterion.bands)].start)
+        else:
+            answers[criterion.code] = P(index % 4)
+    return answers
+
+
+def test_scoring_one_catalogue_again_does_not_depend_on_earlier_calls():
+    catalog = make_catalog(AIZ_2026)
+    all_three = {c.code: P(3) for c in catalog.criteria}
+    mixed = mixed_answers(catalog)
+
+    first = score(catalog, all_three)
+    between = score(catalog, mixed)
+    again = score(catalog, all_three)
+
+    assert again == first and again.outcome is Outcome.AWARD
+    assert between.outcome is Outcome.REFUSE
+    # The same answers on a freshly built, equal catalogue give equal results.
+    assert score(make_catalog(AIZ_2026), mixed) == between
+    assert score(make_catalog(AIZ_2026), all_three) == first
+
+
+def test_each_catalogue_object_is_scored_by_its_own_rules():
+    answers = {"K1": P(2), "K2": P(3), "K3": P(3), "K4": P(3)}
+    for minimum in [1, 2, 3] * 10:  # new objects, which may reuse a collected one's id
+        catalog = make_catalog(KO_CATALOG, rules=Rules(knockout_minimum=minimum))
+
+        result = score(catalog, answers)
+
+        assert result.knockouts[0].met is (2 >= minimum)
+        assert (result.outcome is Outcome.REFUSE) is (minimum == 3)
+
+
+def test_raw_values_are_kept_exactly_as_given_on_every_call():
+    catalog = make_catalog([("N", 100, [("N1", 2, "number", None)])])  # 0 → 0, 1000 → 2
+
+    plain = score(catalog, {"N1": V("1000")}).criteria["N1"]
+    trailing_zero = score(catalog, {"N1": V("1000.0")}).criteria["N1"]
+    adjusted = score(catalog, {"N1": Answer(value=Decimal(5), adjusted_value=Decimal("1000.00"))})
+
+    assert (str(plain.value), plain.points, plain.source) == ("1000", 2, Source.AUDITOR)
+    assert (str(trailing_zero.value), trailing_zero.points) == ("1000.0", 2)
+    reviewed = adjusted.criteria["N1"]
+    assert (str(reviewed.value), reviewed.points, reviewed.source) == (
+        "1000.00",
+        2,
+        Source.REVIEWER,
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(points=True),
+        Answer(points=4),
+        Answer(adjusted_points=-1),
+        Answer(points=3, value=Decimal(3)),
+        Answer(adjusted_points=3, adjusted_value=Decimal(3)),
+    ],
+)
+def test_bad_points_still_raise_after_good_ones_on_the_same_catalogue(answer):
+    catalog = make_catalog([("A", 100, [("A1", 2, "scale", None)])])
+    assert score(catalog, {"A1": P(3)}).outcome is Outcome.AWARD
+
+    with pytest.raises(ValueError, match="A1"):
+        score(catalog, {"A1": answer})
+    assert score(catalog, {"A1": P(3)}).outcome is Outcome.AWARD
+
+
+def test_percents_stay_exact_fractions():
+    catalog = make_catalog(
+        [
+            ("A", 30, [("A1", 3, "scale", None), ("A2", 1, "scale", None)]),
+            (
+                "B",
+                70,
+                [("B1", 2, "scale", None), ("B2", 2, "scale", None), ("B3", 1, "yesno", None)],
+            ),
+        ]
+    )
+
+    result = score(catalog, {"A1": P(2), "A2": P(1), "B1": P(3), "B2": P(1), "B3": P(0)})
+
+    a, b = result.categories
+    assert type(a.percent) is Fraction and a.percent == Fraction(100 * 7, 12)  # (3·2 + 1·1)/12
+    assert type(b.percent) is Fraction and b.percent == Fraction(100 * 8, 15)  # (2·3 + 2·1)/15
+    assert (b.weighted_points, b.weighted_maximum) == (8, 15)
+    assert type(result.overall_percent) is Fraction
+    assert result.overall_percent == (30 * Fraction(700, 12) + 70 * Fraction(800, 15)) / 100
+    assert type(a.na_weight_percent) is Fraction and a.na_weight_percent == 0
+
+
 # --- purity of the core ---------------------------------------------------------------------------
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
