@@ -27,8 +27,10 @@ FILES_FOLDER = None
 #: Public base URL used in certificates' QR codes and e-mails.
 BASE_URL = "http://127.0.0.1:5000"
 
-#: Largest request body in bytes (evidence uploads included).
-MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+#: Largest evidence file in bytes.
+EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+#: Largest request body in bytes: an evidence file plus the form around it.
+MAX_CONTENT_LENGTH = 21 * 1024 * 1024
 
 #: Rows per page in lists.
 PAGE_SIZE = 50
@@ -43,3 +45,10 @@ WTF_CSRF_TIME_LIMIT = None  # a site visit can take all day; the token lives as 
 #: The association that awards the label (shown in the header, certificates and e-mails).
 ASSOCIATION_NAME = "Bundesverband Deutscher Innovations-, Technologie- und Gründerzentren e.V."
 ASSOCIATION_SHORT_NAME = "BVIZ"
+
+#: Sign-in throttle: after this many failed sign-ins for one e-mail address (known or not)
+#: within LOGIN_LOCK_MINUTES, or this many from one client address, further attempts are
+#: refused for LOGIN_LOCK_MINUTES (the same minutes serve as the counting window).
+LOGIN_MAX_FAILURES_ACCOUNT = 5
+LOGIN_MAX_FAILURES_ADDRESS = 20
+LOGIN_LOCK_MINUTES = 15

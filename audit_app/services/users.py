@@ -1,18 +1,58 @@
-"""Creating and changing users."""
+"""Users: creating and changing accounts, passwords and signing in.
+
+Every function validates all of its input first and raises :class:`ValidationFailed` with
+one message per bad field before anything changes; it only flushes, the caller commits.
+Messages are plain English (see the ``MSG_*`` constants), for the command line and the API;
+the web views translate them. Passwords never reach the event log or the logs.
+"""
 from __future__ import annotations
 
+import logging
 import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Centre, User
+from ..models import Centre, User, UserRole
 from ..workflow import Role
-from . import events
+from . import events, throttle
 from .errors import ValidationFailed
 
+log = logging.getLogger(__name__)
+
 MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 500
+LANGUAGES = ("de", "en")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# The messages of ValidationFailed.fields, one constant each so that views can translate them.
+MSG_EMAIL_INVALID = "is not a valid e-mail address"
+MSG_EMAIL_TAKEN = "is already registered"
+MSG_REQUIRED = "is required"
+MSG_NAME_TOO_LONG = "must be at most 120 characters"
+MSG_PASSWORD_TOO_SHORT = f"must be at least {MIN_PASSWORD_LENGTH} characters long"
+MSG_PASSWORD_TOO_LONG = f"must be at most {MAX_PASSWORD_LENGTH} characters long"
+MSG_PASSWORD_WRONG = "is wrong"
+MSG_PASSWORD_UNCHANGED = "must differ from the current password"
+MSG_ROLE_UNKNOWN = "unknown role; valid roles: " + ", ".join(r.value for r in Role)
+MSG_ROLES_REQUIRED = "at least one role is required"
+MSG_OWN_ADMIN_ROLE = "you cannot take away your own administrator role"
+MSG_CENTRE_REQUIRED = "a centre contact needs a centre"
+MSG_CENTRE_UNKNOWN = "no such centre"
+MSG_CENTRE_NOT_CONTACT = "only centre contacts are linked to a centre"
+MSG_LANGUAGE = "must be de or en"
+MSG_SELF_DEACTIVATION = "you cannot deactivate your own account"
+
+# Generated passwords: 4 groups of 5 characters without look-alikes (0/O, 1/l/I),
+# about 100 bits of randomness, easy to read out or type from a note.
+_PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_PASSWORD_GROUPS, _PASSWORD_GROUP_LENGTH = 4, 5
 
 
 def normalise_email(email: str) -> str:
@@ -20,10 +60,86 @@ def normalise_email(email: str) -> str:
 
 
 def validate_password(password: str) -> str | None:
-    """A message when the password is too weak, else None."""
+    """A message when the password is too weak (or absurdly long), else None."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        return f"must be at least {MIN_PASSWORD_LENGTH} characters long"
+        return MSG_PASSWORD_TOO_SHORT
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return MSG_PASSWORD_TOO_LONG
     return None
+
+
+def generate_password() -> str:
+    """A random password like ``k7QzR-mPw4d-…`` (23 characters, from :mod:`secrets`)."""
+    return "-".join(
+        "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(_PASSWORD_GROUP_LENGTH))
+        for _ in range(_PASSWORD_GROUPS)
+    )
+
+
+def profile_problems(
+    *, email: str, name: str, roles, centre_id: int | None, language: str,
+    user: User | None = None, actor=None,
+) -> dict[str, str]:
+    """Every problem with a user's profile and roles as ``{field: message}`` (empty: all fine).
+
+    The checks of :func:`create_user` (``user`` None) and :func:`update_user` (``user`` the
+    account being edited, changed by ``actor``), for forms that want to show every problem
+    at once. Nothing is changed.
+    """
+    return _check_profile(
+        email=normalise_email(email), name=(name or "").strip(), roles=roles,
+        centre_id=centre_id, language=language, user=user, actor=actor,
+    )[0]
+
+
+def _check_profile(
+    *, email: str, name: str, roles, centre_id: int | None, language: str, user: User | None,
+    actor=None,
+) -> tuple[dict[str, str], set[Role]]:
+    """Check the fields shared by create and update; returns the problems and the role set.
+
+    ``email`` and ``name`` must already be normalised; ``user`` is the account being edited
+    (its own e-mail address is not a duplicate). An administrator editing their own account
+    may not drop their administrator role (they would lock themselves out).
+    """
+    fields: dict[str, str] = {}
+    if not _EMAIL.match(email) or len(email) > 254:
+        fields["email"] = MSG_EMAIL_INVALID
+    else:
+        query = sa.select(User.id).where(sa.func.lower(User.email) == email)
+        if user is not None:
+            query = query.where(User.id != user.id)
+        if db.session.scalar(query) is not None:
+            fields["email"] = MSG_EMAIL_TAKEN
+    if not name:
+        fields["name"] = MSG_REQUIRED
+    elif len(name) > 120:
+        fields["name"] = MSG_NAME_TOO_LONG
+    try:
+        role_set = {Role(r) for r in roles}
+    except ValueError:
+        fields["roles"] = MSG_ROLE_UNKNOWN
+        role_set = set()
+    if not role_set and "roles" not in fields:
+        fields["roles"] = MSG_ROLES_REQUIRED
+    elif (
+        user is not None
+        and _same_user(actor, user)
+        and Role.ADMIN in user.roles
+        and Role.ADMIN not in role_set
+        and "roles" not in fields
+    ):
+        fields["roles"] = MSG_OWN_ADMIN_ROLE
+    if Role.CONTACT in role_set:
+        if centre_id is None:
+            fields["centre_id"] = MSG_CENTRE_REQUIRED
+        elif db.session.get(Centre, centre_id) is None:
+            fields["centre_id"] = MSG_CENTRE_UNKNOWN
+    elif centre_id is not None:
+        fields["centre_id"] = MSG_CENTRE_NOT_CONTACT
+    if language not in LANGUAGES:
+        fields["language"] = MSG_LANGUAGE
+    return fields, role_set
 
 
 def create_user(
@@ -37,36 +153,13 @@ def create_user(
     actor=None,
 ) -> User:
     """Create a user after checking every field; raises ValidationFailed with all problems."""
-    fields: dict[str, str] = {}
     email = normalise_email(email)
     name = (name or "").strip()
-    if not _EMAIL.match(email) or len(email) > 254:
-        fields["email"] = "is not a valid e-mail address"
-    elif db.session.scalar(sa.select(User.id).where(sa.func.lower(User.email) == email)):
-        fields["email"] = "is already registered"
-    if not name:
-        fields["name"] = "is required"
-    elif len(name) > 120:
-        fields["name"] = "must be at most 120 characters"
+    fields, role_set = _check_profile(
+        email=email, name=name, roles=roles, centre_id=centre_id, language=language, user=None
+    )
     if problem := validate_password(password):
         fields["password"] = problem
-    try:
-        role_set = {Role(r) for r in roles}
-    except ValueError:
-        valid = ", ".join(r.value for r in Role)
-        fields["roles"] = f"unknown role; valid roles: {valid}"
-        role_set = set()
-    if not role_set and "roles" not in fields:
-        fields["roles"] = "at least one role is required"
-    if Role.CONTACT in role_set:
-        if centre_id is None:
-            fields["centre_id"] = "a centre contact needs a centre"
-        elif db.session.get(Centre, centre_id) is None:
-            fields["centre_id"] = "no such centre"
-    elif centre_id is not None:
-        fields["centre_id"] = "only centre contacts are linked to a centre"
-    if language not in ("de", "en"):
-        fields["language"] = "must be de or en"
     if fields:
         raise ValidationFailed("the user was not created", fields=fields)
     user = User(email=email, name=name, centre_id=centre_id, language=language)
@@ -84,5 +177,222 @@ def create_user(
     return user
 
 
+def update_user(
+    user: User,
+    *,
+    email: str,
+    name: str,
+    roles,
+    centre_id: int | None = None,
+    language: str = "de",
+    actor=None,
+) -> dict[str, tuple]:
+    """Change a user's profile and roles; returns ``{field: (old, new)}`` of what changed.
+
+    Raises ValidationFailed (nothing changed) on bad input, and when an administrator would
+    take away their own administrator role (so that they cannot lock themselves out).
+    Records one "user_updated" event with the old and new values when anything changed.
+    """
+    email = normalise_email(email)
+    name = (name or "").strip()
+    fields, role_set = _check_profile(
+        email=email, name=name, roles=roles, centre_id=centre_id, language=language, user=user,
+        actor=actor,
+    )
+    if fields:
+        raise ValidationFailed("the user was not changed", fields=fields)
+    before = _profile(user)
+    user.email, user.name, user.centre_id, user.language = email, name, centre_id, language
+    user.set_roles(role_set)
+    after = _profile(user)
+    changes = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+    if changes:
+        db.session.flush()
+        events.record(
+            "user_updated",
+            actor=actor,
+            subject_type="user",
+            subject_id=user.id,
+            old={k: old for k, (old, _new) in changes.items()},
+            new={k: new for k, (_old, new) in changes.items()},
+        )
+    return changes
+
+
+def _profile(user: User) -> dict:
+    return {
+        "email": user.email,
+        "name": user.name,
+        "roles": sorted(r.value for r in user.roles),
+        "centre_id": user.centre_id,
+        "language": user.language,
+    }
+
+
+def _same_user(actor, user: User) -> bool:
+    return actor is not None and getattr(actor, "id", actor) == user.id
+
+
+def set_active(user: User, active: bool, *, actor=None) -> bool:
+    """Deactivate or reactivate an account; returns False when it already was so.
+
+    A deactivated user cannot sign in, and their open sessions end with their next request
+    (the session loader refuses inactive users). Nobody can deactivate their own account.
+    Records "user_deactivated" or "user_reactivated".
+    """
+    if not active and _same_user(actor, user):
+        raise ValidationFailed("the account was not deactivated",
+                               fields={"active": MSG_SELF_DEACTIVATION})
+    if user.active is active:
+        return False
+    user.active = active
+    db.session.flush()
+    events.record(
+        "user_reactivated" if active else "user_deactivated",
+        actor=actor,
+        subject_type="user",
+        subject_id=user.id,
+        old={"active": not active},
+        new={"active": active},
+    )
+    return True
+
+
+def reset_password(user: User, password: str | None = None, *, actor=None) -> str:
+    """Give a user a new password: the typed one, or a generated one when ``password`` is empty.
+
+    Returns the new password so that the administrator can pass it on (show it once, never
+    store it anywhere else). Records "password_reset" with whether it was generated, never
+    the password itself.
+    """
+    generated = not password
+    if generated:
+        password = generate_password()
+    elif problem := validate_password(password):
+        raise ValidationFailed("the password was not reset", fields={"password": problem})
+    user.set_password(password)
+    db.session.flush()
+    events.record(
+        "password_reset",
+        actor=actor,
+        subject_type="user",
+        subject_id=user.id,
+        new={"generated": generated},
+    )
+    return password
+
+
+def change_password(user: User, current_password: str, new_password: str) -> None:
+    """A user changes their own password; the current one must be given and right.
+
+    Raises ValidationFailed with ``current_password`` (wrong) and/or ``new_password`` (too
+    short, too long or unchanged). Re-hashes with Werkzeug's default (scrypt) and records
+    "password_changed" without any password.
+    """
+    fields: dict[str, str] = {}
+    if not user.check_password(current_password or ""):
+        fields["current_password"] = MSG_PASSWORD_WRONG
+    if problem := validate_password(new_password):
+        fields["new_password"] = problem
+    elif "current_password" not in fields and new_password == current_password:
+        fields["new_password"] = MSG_PASSWORD_UNCHANGED
+    if fields:
+        raise ValidationFailed("the password was not changed", fields=fields)
+    user.set_password(new_password)
+    db.session.flush()
+    events.record("password_changed", actor=user, subject_type="user", subject_id=user.id)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The result of :func:`authenticate`: the user, or why not (wrong or locked)."""
+
+    user: User | None
+    locked_until: datetime | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_until is not None
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Checked when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong
+    # password and the response time does not tell which accounts exist.
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(email: str, password: str, *, address: str, now: datetime) -> SignIn:
+    """Check a sign-in, throttle first: a locked e-mail or address is refused unchecked.
+
+    Records the attempt (success or failure, never the password) and sets
+    ``last_login_at`` on success. Unknown e-mails, wrong passwords and deactivated accounts
+    all fail alike. Flushes; the caller commits (and logs the user in).
+    """
+    email = normalise_email(email)
+    until = throttle.locked_until(email, address, now=now)
+    if until is not None:
+        log.info("sign-in refused while locked (address %s)", address)
+        return SignIn(None, locked_until=until)
+    user = find_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password or "")
+        ok = False
+    else:
+        ok = user.check_password(password or "") and user.active
+    throttle.record_attempt(email, address, succeeded=ok, now=now)
+    if not ok:
+        if throttle.locked_until(email, address, now=now) is not None:
+            log.warning("sign-in locked after repeated failures (address %s)", address)
+        return SignIn(None)
+    user.last_login_at = now
+    return SignIn(user)
+
+
 def find_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of the user list."""
+
+    users: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def list_users(
+    *, role: Role | None = None, active: bool | None = None, page: int = 1, per_page: int = 50
+) -> UserPage:
+    """Users ordered by name, optionally only one role and/or only (in)active ones.
+
+    Roles come with the users (select-in) and centres with a join: three queries per page,
+    whatever its size.
+    """
+    query = sa.select(User)
+    if role is not None:
+        query = query.where(
+            User.id.in_(sa.select(UserRole.user_id).where(UserRole.role == role))
+        )
+    if active is not None:
+        query = query.where(User.active.is_(active))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // per_page))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        query.options(joinedload(User.centre), selectinload(User.role_rows))
+        .order_by(User.name, User.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return UserPage(users=list(rows), total=total, page=page, pages=pages)
+
+
+def centre_choices() -> list[tuple[int, str]]:
+    """``(id, "name (city)")`` of every centre, by name, for linking a centre contact."""
+    rows = db.session.execute(
+        sa.select(Centre.id, Centre.name, Centre.city).order_by(Centre.name, Centre.id)
+    ).all()
+    return [(cid, f"{name} ({city})" if city else name) for cid, name, city in rows]

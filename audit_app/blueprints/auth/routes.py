@@ -1,14 +1,25 @@
+from math import ceil
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ...extensions import db
-from ...models import utcnow
-from ...services import users
+from ...services import throttle, users
+from ...services.errors import ValidationFailed
 from . import bp
-from .forms import EmptyForm, LoginForm
+from .forms import EmptyForm, LoginForm, PasswordChangeForm, apply_service_errors
 
 
 def safe_next(target: str | None) -> str:
@@ -20,23 +31,52 @@ def safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
+@bp.before_app_request
+def end_sessions_of_refused_users() -> None:
+    """Forget a session whose user the loader refused (deactivated or deleted).
+
+    Flask-Login treats such a request as anonymous but keeps the user id in the session
+    (and the remember cookie), so the session would come back if the account were
+    reactivated. Logging out clears both for good.
+    """
+    if request.endpoint == "static":
+        return  # no user lookup for stylesheets and icons
+    if "_user_id" in session and not current_user.is_authenticated:
+        logout_user()
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password; repeated failures lock the e-mail and the address."""
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    status, headers = 200, {}
     if form.validate_on_submit():
-        user = users.find_by_email(form.email.data)
-        if user is None or not user.active or not user.check_password(form.password.data):
+        now = throttle.clock()
+        result = users.authenticate(
+            form.email.data, form.password.data, address=request.remote_addr or "", now=now
+        )
+        if result.locked:
+            # The same words whether or not the e-mail exists; the password was not checked.
+            minutes = int(current_app.config["LOGIN_LOCK_MINUTES"])
+            flash(ngettext(
+                "Too many failed sign-in attempts. Please try again in %(num)s minute.",
+                "Too many failed sign-in attempts. Please try again in %(num)s minutes.",
+                minutes,
+            ), "error")
+            status = 429
+            headers["Retry-After"] = str(max(1, ceil((result.locked_until - now).total_seconds())))
+        elif result.user is None:
+            db.session.commit()  # the failed attempt counts towards the lock
             # The same message whether or not the e-mail exists.
             flash(_("E-mail or password is wrong."), "error")
         else:
-            login_user(user, remember=form.remember.data)
-            user.last_login_at = utcnow()
+            login_user(result.user, remember=form.remember.data)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form, title=_("Sign in"))
+    page = render_template("auth/login.html", form=form, title=_("Sign in"))
+    return make_response(page, status, headers)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -48,3 +88,25 @@ def logout():
         logout_user()
         flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password (the current one is asked for)."""
+    form = PasswordChangeForm(user=current_user._get_current_object())
+    if form.validate_on_submit():
+        try:
+            users.change_password(
+                current_user._get_current_object(),
+                form.current_password.data,
+                form.new_password.data,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            apply_service_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/password.html", form=form, title=_("Change password"))
