@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("centres", __name__, url_prefix="/centres")
+
+from . import routes  # noqa: E402,F401
