@@ -84,18 +84,32 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        import sqlalchemy as sa
+        from sqlalchemy.orm import joinedload
+
         from .models import User
 
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # Every request loads its user: one query with the roles joined in.
+        user = (
+            db.session.scalars(
+                sa.select(User).where(User.id == int(user_id))
+                .options(joinedload(User.role_rows))
+            ).unique().first()
+            if user_id.isdigit()
+            else None
+        )
         return user if user is not None and user.active else None
 
 
 def register_blueprints(app: Flask) -> None:
+    from .blueprints.admin import bp as admin_bp
+    from .blueprints.audits import bp as audits_bp
     from .blueprints.auth import bp as auth_bp
+    from .blueprints.centres import bp as centres_bp
     from .blueprints.main import bp as main_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
+    for bp in (main_bp, auth_bp, centres_bp, audits_bp, admin_bp):
+        app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -7,7 +7,9 @@ from flask_wtf import CSRFProtect
 
 from .models.base import Base
 
-db = SQLAlchemy(model_class=Base)
+# A session lives for one request; objects need not be reloaded after its commit (the
+# response is rendered from what was just written), which saves a query per object.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

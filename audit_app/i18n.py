@@ -1,8 +1,8 @@
 """Language selection: the user's setting, else the session's choice, else the browser, else German."""
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
-from flask_babel import Babel
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel, get_translations
 from flask_login import LoginManager, current_user
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +19,22 @@ def select_locale() -> str:
     ]
 
 
+def _translations():
+    """The request's translations, looked up once per request (templates call gettext often)."""
+    translations = g.get("_aiz_translations")
+    if translations is None:
+        translations = g._aiz_translations = get_translations()
+    return translations
+
+
+def template_gettext(string: str) -> str:
+    return _translations().ugettext(string)
+
+
+def template_ngettext(singular: str, plural: str, num: int) -> str:
+    return _translations().ungettext(singular, plural, num)
+
+
 def init_app(app: Flask, babel: Babel, login_manager: LoginManager) -> None:
     from . import PROJECT_ROOT
 
@@ -28,3 +44,5 @@ def init_app(app: Flask, babel: Babel, login_manager: LoginManager) -> None:
         default_translation_directories=str(PROJECT_ROOT / "audit_app" / "translations"),
     )
     login_manager.login_message = _l("Please sign in to open this page.")
+    # Jinja's new-style gettext does the escaping and %-formatting; these only translate.
+    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)

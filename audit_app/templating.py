@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 
 from .labels import label
@@ -13,9 +13,12 @@ from .scoring import format_percent
 
 
 def current_lang() -> str:
-    """The request's language code, "de" or "en"."""
-    locale = get_locale()
-    return locale.language if locale is not None else "de"
+    """The request's language code, "de" or "en" (looked up once per request)."""
+    lang = g.get("_aiz_lang")
+    if lang is None:
+        locale = get_locale()
+        lang = g._aiz_lang = locale.language if locale is not None else "de"
+    return lang
 
 
 def percent(value: Fraction | Decimal | None) -> str:
@@ -55,10 +58,23 @@ def tr(de: str, en: str) -> str:
     return en if current_lang() == "en" and en else de
 
 
+def bar_chart(counts: dict, *, width: int = 160, row: int = 28) -> dict:
+    """Geometry of a horizontal bar chart (labels, bar widths) for an inline SVG."""
+    from .labels import label
+
+    top = max(counts.values(), default=0) or 1
+    bars = [
+        {"key": getattr(key, "value", key), "label": label(key), "count": count,
+         "width": round(width * count / top) if count else 0, "y": i * row}
+        for i, (key, count) in enumerate(counts.items())
+    ]
+    return {"bars": bars, "height": max(row * len(bars), row)}
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         percent=percent, localdate=localdate, localdatetime=localdatetime, number=number, label=label
     )
-    app.jinja_env.globals.update(tr=tr, current_lang=current_lang)
+    app.jinja_env.globals.update(tr=tr, current_lang=current_lang, bar_chart=bar_chart)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

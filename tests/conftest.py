@@ -143,6 +143,18 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def fresh() -> None:
+    """Forget what the test's session holds, so its next read sees what requests committed.
+
+    Ends the test's transaction (a SQLite reader keeps its snapshot) and expires the loaded
+    objects (the session does not expire them on commit).
+    """
+    from audit_app.extensions import db
+
+    db.session.rollback()
+    db.session.expire_all()
+
+
 def csrf_token(client, url: str = "/auth/login") -> str:
     """The CSRF token of the client's session, read from a page's form."""
     html = client.get(url).get_data(as_text=True)

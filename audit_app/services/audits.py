@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 
 from ..catalog import Criterion, ScoringType
+from flask_babel import lazy_gettext as _l
+
 from ..extensions import db
 from ..models import (
     Assessment,
@@ -59,26 +61,26 @@ def plan_audit(
     """
     fields: dict[str, str] = {}
     if catalog.status is not CatalogStatus.ACTIVE:
-        fields["catalog"] = "only an active catalogue version can be used"
+        fields["catalog"] = _l("only an active catalogue version can be used")
     team = [(lead_auditor, TeamRole.LEAD_AUDITOR)] + [(u, TeamRole.AUDITOR) for u in auditors]
     if guest is not None:
         team.append((guest, TeamRole.GUEST))
     if not auditors:
-        fields["auditors"] = "at least one auditor besides the lead auditor is required"
+        fields["auditors"] = _l("at least one auditor besides the lead auditor is required")
     ids = [u.id for u, _ in team]
     if len(ids) != len(set(ids)):
-        fields["team"] = "a person can be on the team only once"
+        fields["team"] = _l("a person can be on the team only once")
     for user, role in team:
         if user.centre_id == centre.id:
-            fields["team"] = f"{user.name} is a contact of this centre and cannot audit it"
+            fields["team"] = _l("%(name)s is a contact of this centre and cannot audit it", name=user.name)
         elif role is not TeamRole.GUEST and not user.has_role(Role.AUDITOR, Role.LEAD):
-            fields["team"] = f"{user.name} is not an auditor"
+            fields["team"] = _l("%(name)s is not an auditor", name=user.name)
         elif not user.active:
-            fields["team"] = f"{user.name} is deactivated"
+            fields["team"] = _l("%(name)s is deactivated", name=user.name)
     if due_on and due_on < planned_on:
-        fields["due_on"] = "cannot be before the planned date"
+        fields["due_on"] = _l("cannot be before the planned date")
     if fields:
-        raise ValidationFailed("the audit was not planned", fields=fields)
+        raise ValidationFailed(_l("the audit was not planned"), fields=fields)
 
     audit = Audit(
         centre=centre,
@@ -158,50 +160,50 @@ def validate_answer(criterion: Criterion, data: AnswerInput) -> tuple[dict, dict
     if clean["not_applicable"]:
         if not criterion.na_allowed:
             fields["not_applicable"] = (
-                "a knock-out criterion cannot be N/A"
+                _l("a knock-out criterion cannot be N/A")
                 if criterion.knockout
-                else "N/A is not allowed for this criterion"
+                else _l("N/A is not allowed for this criterion")
             )
         if not clean["na_reason"]:
-            fields["na_reason"] = "N/A needs a written reason"
+            fields["na_reason"] = _l("N/A needs a written reason")
         if data.points is not None or data.value not in (None, ""):
-            fields["points"] = "an N/A criterion has no points"
+            fields["points"] = _l("an N/A criterion has no points")
     elif criterion.type is ScoringType.NUMBER:
         if data.points is not None:
-            fields["points"] = "this criterion takes a number, not points"
+            fields["points"] = _l("this criterion takes a number, not points")
         if data.value not in (None, ""):
             try:
                 value = Decimal(str(data.value).replace(",", ".").strip())
                 if not value.is_finite():
                     raise InvalidOperation
             except (InvalidOperation, ValueError):
-                fields["value"] = "must be a number"
+                fields["value"] = _l("must be a number")
             else:
                 if not criterion.value_in_range(value):
-                    fields["value"] = "is outside the allowed range"
+                    fields["value"] = _l("is outside the allowed range")
                 elif value != value.quantize(Decimal("0.01")):
-                    fields["value"] = "at most two decimal places"
+                    fields["value"] = _l("at most two decimal places")
                 else:
                     clean["value"] = value
     else:
         if data.value not in (None, ""):
-            fields["value"] = "this criterion takes points, not a number"
+            fields["value"] = _l("this criterion takes points, not a number")
         if data.points is not None:
             if data.points not in criterion.allowed_points:
                 allowed = ", ".join(str(p) for p in criterion.allowed_points)
-                fields["points"] = f"must be one of {allowed}"
+                fields["points"] = _l("must be one of %(allowed)s", allowed=allowed)
             else:
                 clean["points"] = data.points
     if data.finding_severity:
         try:
             clean["finding_severity"] = Severity(data.finding_severity)
         except ValueError:
-            fields["finding_severity"] = "unknown severity"
+            fields["finding_severity"] = _l("unknown severity")
     if clean["finding"] and clean["finding_severity"] is None and "finding_severity" not in fields:
-        fields["finding_severity"] = "a finding needs a severity"
+        fields["finding_severity"] = _l("a finding needs a severity")
     for key, limit in (("comment", 5000), ("na_reason", 2000), ("finding", 2000)):
         if len(clean[key]) > limit:
-            fields[key] = f"must be at most {limit} characters"
+            fields[key] = _l("must be at most %(limit)s characters", limit=limit)
     return clean, fields
 
 
@@ -223,24 +225,27 @@ def save_assessment(
     stored assessment). Writes an event with the old and new values.
     """
     if audit.status not in (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS):
-        raise ValidationFailed("this audit cannot be edited in its current status")
+        raise ValidationFailed(_l("this audit cannot be edited in its current status"))
     assessment = get_assessment(audit, code)
-    catalog = domain_catalog(audit.catalog_id)
+    catalog = domain_catalog(audit.catalog_id, checksum=audit.catalog.checksum)
     if assessment is None or not catalog.has_criterion(code):
-        raise ValidationFailed("unknown criterion", fields={"code": f"no criterion {code}"})
+        raise ValidationFailed(_l("unknown criterion"), fields={"code": _l("no criterion %(code)s", code=code)})
     clean, fields = validate_answer(catalog.criterion(code), data)
     if fields:
-        raise ValidationFailed("the answer was not saved", fields=fields)
+        raise ValidationFailed(_l("the answer was not saved"), fields=fields)
     if assessment.version != expected_version:
-        raise VersionConflict("someone else saved this criterion meanwhile", current=assessment)
+        raise VersionConflict(_l("someone else saved this criterion meanwhile"), current=assessment)
+    actor_id = actor.id
     old = _snapshot(assessment)
-    for key, value in clean.items():
-        setattr(assessment, key, value)
-    new = _snapshot(assessment)
-    if new == old:
-        return assessment
-    assessment.updated_by_id = actor.id
-    assessment.updated_at = utcnow()
+    # One UPDATE per save (one version step): nothing may autoflush half of the change.
+    with db.session.no_autoflush:
+        for key, value in clean.items():
+            setattr(assessment, key, value)
+        new = _snapshot(assessment)
+        if new == old:
+            return assessment
+        assessment.updated_by_id = actor_id
+        assessment.updated_at = utcnow()
     if audit.status is AuditStatus.PLANNED:
         _apply(audit, AuditStatus.IN_PROGRESS, Action.START, actor, "first answer saved")
     db.session.flush()  # the version check happens here; a race raises StaleDataError
@@ -301,21 +306,21 @@ def transition(
     )
     if isinstance(outcome, Refusal):
         raise TransitionRefused(
-            f"{action.value} is not possible: {outcome.code}",
+            _l("This step is not possible now."),
             refusal_code=outcome.code,
             details=outcome.details,
         )
     if action is Action.DECIDE:
         if decision is None:
-            raise ValidationFailed("a decision is required", fields={"decision": "required"})
+            raise ValidationFailed(_l("a decision is required"), fields={"decision": _l("required")})
         computed = result.outcome
         if computed is Outcome.INCOMPLETE:
-            raise TransitionRefused("the audit is incomplete", refusal_code="incomplete",
+            raise TransitionRefused(_l("the audit is incomplete"), refusal_code="incomplete",
                                     details=result.missing)
         if decision.value != computed.value and not override_reason.strip():
             raise ValidationFailed(
-                "the decision differs from the computed outcome",
-                fields={"override_reason": "a written justification is required"},
+                _l("the decision differs from the computed outcome"),
+                fields={"override_reason": _l("a written justification is required")},
             )
         audit.decision = decision
         audit.decision_note = note.strip()
@@ -361,20 +366,21 @@ def adjust_assessment(
 ) -> Assessment:
     """A reviewer agrees with or adjusts one criterion; an adjustment needs a reason."""
     if audit.status not in (AuditStatus.SUBMITTED, AuditStatus.IN_REVIEW):
-        raise ValidationFailed("this audit is not under review")
+        raise ValidationFailed(_l("this audit is not under review"))
     if audit.team_role_of(actor.id) is not None or not actor.has_role(Role.LEAD):
-        raise TransitionRefused("four-eyes: reviewers must not be on the team",
+        raise TransitionRefused(_l("four-eyes: reviewers must not be on the team"),
                                 refusal_code="four_eyes")
     assessment = get_assessment(audit, code)
-    catalog = domain_catalog(audit.catalog_id)
+    catalog = domain_catalog(audit.catalog_id, checksum=audit.catalog.checksum)
     if assessment is None:
-        raise ValidationFailed("unknown criterion", fields={"code": f"no criterion {code}"})
+        raise ValidationFailed(_l("unknown criterion"), fields={"code": _l("no criterion %(code)s", code=code)})
     criterion = catalog.criterion(code)
     old = {
         "adjusted_points": assessment.adjusted_points,
         "adjusted_value": None if assessment.adjusted_value is None else str(assessment.adjusted_value),
         "adjustment_reason": assessment.adjustment_reason,
     }
+    actor_id = actor.id
     if agree:
         assessment.adjusted_points = None
         assessment.adjusted_value = None
@@ -382,15 +388,15 @@ def adjust_assessment(
     else:
         clean, fields = validate_answer(criterion, AnswerInput(points=points, value=value))
         if clean["points"] is None and clean["value"] is None and not fields:
-            fields["points"] = "an adjustment needs points or a value"
+            fields["points"] = _l("an adjustment needs points or a value")
         if not reason.strip():
-            fields["reason"] = "an adjustment needs a written reason"
+            fields["reason"] = _l("an adjustment needs a written reason")
         if fields:
-            raise ValidationFailed("the adjustment was not saved", fields=fields)
+            raise ValidationFailed(_l("the adjustment was not saved"), fields=fields)
         assessment.adjusted_points = clean["points"]
         assessment.adjusted_value = clean["value"]
         assessment.adjustment_reason = reason.strip()
-    assessment.reviewed_by_id = actor.id
+    assessment.reviewed_by_id = actor_id
     assessment.reviewed_at = utcnow()
     db.session.flush()
     events.record(

@@ -167,6 +167,10 @@ def set_status(row: CatalogVersion, status: CatalogStatus, *, actor=None) -> Non
     )
 
 
+def get_catalog(catalog_id: int) -> CatalogVersion | None:
+    return db.session.get(CatalogVersion, catalog_id)
+
+
 def list_catalogs() -> list[CatalogVersion]:
     return list(
         db.session.scalars(
@@ -185,15 +189,17 @@ def active_catalogs() -> list[CatalogVersion]:
     )
 
 
-def domain_catalog(catalog_id: int) -> Catalog:
+def domain_catalog(catalog_id: int, *, checksum: str | None = None) -> Catalog:
     """The pure :class:`Catalog` of a stored version (cached: stored versions never change).
 
     The cache key includes the checksum, so a database that was rebuilt with other
-    content under the same id is never served stale data.
+    content under the same id is never served stale data. Pass ``checksum`` when the
+    catalogue row is at hand to save the look-up.
     """
-    checksum = db.session.scalar(
-        sa.select(CatalogVersion.checksum).where(CatalogVersion.id == catalog_id)
-    )
+    if checksum is None:
+        checksum = db.session.scalar(
+            sa.select(CatalogVersion.checksum).where(CatalogVersion.id == catalog_id)
+        )
     if checksum is None:
         raise LookupError(f"no catalogue with id {catalog_id}")
     return _domain_catalog_cached(_engine_key(), catalog_id, checksum)

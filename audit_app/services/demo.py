@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from ..catalog import ScoringType
 from ..extensions import db
-from ..models import CatalogStatus, CatalogVersion, Centre, User
+from ..models import CatalogStatus, CatalogVersion, Centre
 from ..scoring import Outcome
 from ..workflow import Action, AuditKind, AuditStatus, Decision, Role
 from . import audits as audit_service

@@ -36,3 +36,9 @@ class TransitionRefused(ServiceError):
         super().__init__(message)
         self.refusal_code = refusal_code
         self.details = details
+
+
+class StorageFailed(ServiceError):
+    """A file could not be written (disk full, not writable). Nothing was recorded."""
+
+    code = "storage_failed"

@@ -15,7 +15,7 @@ def test_lead_signs_in_and_sees_centres_with_percent_and_outcome(live_server, pa
     page.get_by_label("Passwort").fill("demo-passwort-2026")
     page.get_by_role("button", name="Anmelden").click()
     page.wait_for_url(live_server + "/")
-    assert page.title() == "Zentren · Anerkanntes Innovationszentrum"
+    assert page.title() == "Startseite · Anerkanntes Innovationszentrum"
     row = page.locator("tr", has_text="BioInnovationsZentrum Düsseldorf")
     assert row.get_by_test_id("outcome").inner_text() == "Anerkennung"
     assert row.get_by_test_id("overall").inner_text().endswith("\u00a0%")
@@ -23,7 +23,7 @@ def test_lead_signs_in_and_sees_centres_with_percent_and_outcome(live_server, pa
     screenshot(page, "start-page-lead-de")
     page.get_by_role("button", name="English").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Centres").is_visible()
+    assert page.get_by_role("heading", name="Centres", exact=True).is_visible()
     screenshot(page, "start-page-lead-en")
     page.get_by_role("button", name="Deutsch").click()
     page.get_by_role("button", name="Abmelden").click()

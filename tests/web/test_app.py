@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
 from audit_app import ConfigurationError, create_app
 from audit_app.extensions import db
@@ -124,7 +123,7 @@ class TestStartPage:
         lead = make_user("lead", email="leitung@zentren-test.de")
         göttingen = make_centre(name="Technologiezentrum Göttingen")
         jena = make_centre(name="Gründerzentrum Jena", city="Jena", federal_state="TH")
-        leer = make_centre(name="Zentrum Überlingen ohne Audit", city="Überlingen", federal_state="BW")
+        make_centre(name="Zentrum Überlingen ohne Audit", city="Überlingen", federal_state="BW")
         # An older audit of Göttingen must not be shown, only the latest.
         make_audit(göttingen, answers={"A1": 0})
         # Göttingen: everything full marks except A2 (scale, w2) = 1 point.

@@ -6,11 +6,10 @@ import sqlalchemy as sa
 from audit_app.extensions import db
 from audit_app.models import Audit, CatalogStatus, CatalogVersion, Centre, User
 from audit_app.workflow import AuditStatus, Decision, Role
-from tests.conftest import CRITERIA
+from tests.conftest import CRITERIA, fresh
 
 
-def _fresh():
-    db.session.rollback()
+_fresh = fresh
 
 
 def test_init_is_idempotent(runner, backend):

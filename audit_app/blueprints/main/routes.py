@@ -1,9 +1,13 @@
+from datetime import date
+
 from flask import current_app, redirect, render_template, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db
-from ...services import centres
+from ...permissions import sees_everything
+from ...services import centres, dashboard
+from ...workflow import Role
 from ..auth.forms import EmptyForm
 from ..auth.routes import safe_next
 from . import bp
@@ -12,10 +16,26 @@ from . import bp
 @bp.route("/")
 @login_required
 def index():
-    """Start page: the centres with their latest audit's percent and outcome."""
-    page = request.args.get("page", 1, type=int) or 1
-    overview = centres.overview(current_user, page=page, per_page=current_app.config["PAGE_SIZE"])
-    return render_template("main/index.html", overview=overview, title=_("Centres"))
+    """Home: what needs the user now, by role; leads and admins also see all centres."""
+    today = date.today()
+    context = {"title": _("Home")}
+    if sees_everything(current_user):
+        context["lead"] = dashboard.lead_dashboard(today)
+        page = request.args.get("page", 1, type=int) or 1
+        context["overview"] = centres.overview(
+            current_user, page=page, per_page=current_app.config["PAGE_SIZE"]
+        )
+    if current_user.has_role(Role.AUDITOR):
+        context["mine"] = dashboard.auditor_home(current_user)
+    if current_user.has_role(Role.CONTACT):
+        context["own_centre"], context["own_audits"], context["own_certificates"] = (
+            dashboard.contact_home(current_user)
+        )
+    if "overview" not in context and not current_user.has_role(Role.CONTACT):
+        context["overview"] = centres.overview(
+            current_user, page=1, per_page=current_app.config["PAGE_SIZE"]
+        )
+    return render_template("main/index.html", today=today, **context)
 
 
 @bp.route("/language/<lang>", methods=["POST"])
@@ -31,6 +51,7 @@ def set_language(lang: str):
 
 
 @bp.route("/hello")
+@login_required
 def hello():
-    """A constant short text: the floor the benchmarks measure pages against."""
+    """A constant short text behind sign-in: the floor the benchmarks measure pages against."""
     return "hello"

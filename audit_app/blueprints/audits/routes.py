@@ -1,0 +1,396 @@
+"""Audits: list, planning, the audit page, the checklist, evidence, review and decision."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...extensions import db
+from ...labels import LABELS, refusal_message
+from ...models import Assessment, Audit, Centre, Evidence, User
+from ...permissions import (
+    audit_filter,
+    can_edit_assessments,
+    can_plan_audits,
+    can_review,
+    can_view_audit,
+)
+from ...services import audits as audit_service
+from ...services import catalogs as catalog_service
+from ...services import checklist as checklist_service
+from ...services import evidence as evidence_service
+from ...services.audit_actions import available_actions
+from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
+from ...workflow import Action, AuditStatus, Decision, Role
+from . import bp
+from .forms import DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, parse_answer
+
+
+def _load(audit_id: int) -> Audit:
+    """The audit with its team, or 404 when missing or not visible to the user."""
+    audit = checklist_service.load_audit(audit_id)
+    if audit is None or not can_view_audit(current_user, audit):
+        abort(404)
+    return audit
+
+
+def _is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Audits the user may see, newest first, filterable by status."""
+    status = request.args.get("status", "")
+    query = (
+        sa.select(Audit)
+        .where(audit_filter(current_user))
+        .options(sa.orm.joinedload(Audit.centre))
+        .order_by(Audit.planned_on.desc(), Audit.id.desc())
+    )
+    if status in {s.value for s in AuditStatus}:
+        query = query.where(Audit.status == AuditStatus(status))
+    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("audits/index.html", page=page, status=status,
+                           statuses=list(AuditStatus), title=_("Audits"))
+
+
+def _plan_form() -> PlanAuditForm:
+    centres = db.session.scalars(
+        sa.select(Centre).where(Centre.active.is_(True)).order_by(Centre.name)
+    ).all()
+    people = db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name)
+        .options(sa.orm.selectinload(User.role_rows))
+    ).all()
+    auditors = [u for u in people if u.has_role(Role.AUDITOR)]
+    catalogs = catalog_service.active_catalogs()
+    for c in catalogs:
+        c.title_label = f"{c.title(current_lang_code())} ({c.label})"
+    return PlanAuditForm(centres=centres, catalogs=catalogs, auditors=auditors, guests=auditors,
+                         kind_labels=LABELS)
+
+
+def current_lang_code() -> str:
+    from ...templating import current_lang
+
+    return current_lang()
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def plan():
+    """A working-group lead plans an audit: centre, catalogue, kind, dates, team."""
+    if not can_plan_audits(current_user):
+        abort(404)
+    form = _plan_form()
+    if form.validate_on_submit():
+        try:
+            audit = audit_service.plan_audit(
+                centre=db.session.get(Centre, form.centre_id.data),
+                catalog=catalog_service.get_catalog(form.catalog_id.data),
+                kind=audit_service.AuditKind(form.kind.data),
+                planned_on=form.planned_on.data,
+                visit_on=form.visit_on.data,
+                due_on=form.due_on.data,
+                lead_auditor=db.session.get(User, form.lead_auditor_id.data),
+                auditors=[db.session.get(User, i) for i in form.auditor_ids.data],
+                guest=db.session.get(User, form.guest_id.data) if form.guest_id.data else None,
+                actor=current_user,
+            )
+        except ValidationFailed as exc:
+            db.session.rollback()
+            _attach_errors(form, exc.fields)
+        else:
+            db.session.commit()
+            flash(_("Audit %(number)s has been planned.", number=audit.number), "success")
+            return redirect(url_for("audits.detail", audit_id=audit.id))
+    return render_template("audits/plan.html", form=form, title=_("Plan an audit"))
+
+
+def _attach_errors(form, fields: dict) -> None:
+    mapping = {"team": "auditor_ids", "auditors": "auditor_ids", "catalog": "catalog_id",
+               "centre": "centre_id"}
+    for key, message in fields.items():
+        field = getattr(form, mapping.get(key, key), None)
+        if field is None:
+            flash(str(message), "error")
+        else:
+            field.errors = list(field.errors) + [str(message)]
+
+
+@bp.route("/<int:audit_id>")
+@login_required
+def detail(audit_id: int):
+    """The audit page: status steps, team, dates, allowed actions, score and timeline."""
+    audit = _load(audit_id)
+    sheet = checklist_service.audit_sheet(audit)
+    return render_template(
+        "audits/detail.html", audit=audit, sheet=sheet,
+        actions=available_actions(audit, current_user, sheet.result),
+        events=checklist_service.timeline(audit), note_form=NoteForm(),
+        title=_("Audit %(number)s", number=audit.number),
+    )
+
+
+@bp.route("/<int:audit_id>/transition/<action>", methods=["POST"])
+@login_required
+def transition(audit_id: int, action: str):
+    """Apply one workflow action (start, submit, request changes, resume, reopen, decide)."""
+    audit = _load(audit_id)
+    try:
+        action_enum = Action(action)
+    except ValueError:
+        abort(404)
+    form = DecisionForm() if action_enum is Action.DECIDE else NoteForm()
+    if action_enum is Action.DECIDE:
+        form.decision.choices = [(d.value, d.value) for d in Decision]
+    if not form.validate_on_submit():
+        flash(_("Please check the form."), "error")
+        return redirect(url_for("audits.detail", audit_id=audit.id))
+    kwargs = {"note": form.note.data or ""}
+    if action_enum is Action.DECIDE:
+        kwargs.update(decision=Decision(form.decision.data),
+                      override_reason=form.override_reason.data or "")
+    try:
+        audit_service.transition(audit, action_enum, current_user, **kwargs)
+    except TransitionRefused as exc:
+        db.session.rollback()
+        if exc.refusal_code in ("forbidden", "four_eyes"):
+            abort(403)
+        flash(refusal_message(exc.refusal_code, exc.details), "error")
+        target = "audits.review" if action_enum is Action.DECIDE else "audits.detail"
+        return redirect(url_for(target, audit_id=audit.id))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for message in exc.fields.values() or [exc.message]:
+            flash(str(message), "error")
+        return redirect(url_for("audits.review" if action_enum is Action.DECIDE else "audits.detail",
+                                audit_id=audit.id))
+    db.session.commit()
+    flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
+    return redirect(url_for("audits.detail", audit_id=audit.id))
+
+
+@bp.route("/<int:audit_id>/checklist")
+@login_required
+def checklist(audit_id: int):
+    """The auditor's checklist: every criterion as a card, saved one by one."""
+    audit = _load(audit_id)
+    sheet = checklist_service.audit_sheet(audit)
+    only_open = request.args.get("open") == "1"
+    return render_template(
+        "audits/checklist.html", audit=audit, sheet=sheet, only_open=only_open,
+        editable=can_edit_assessments(current_user, audit), overrides={},
+        evidence_form=EvidenceForm(), title=_("Checklist %(number)s", number=audit.number),
+    )
+
+
+def _card_response(audit, sheet, code, *, status=200, state=None, overrides=None):
+    """The card (and, out of band, the summary) for htmx, or the whole page without it."""
+    editable = can_edit_assessments(current_user, audit)
+    overrides = {code: {"state": state, **(overrides or {})}}
+    if _is_htmx():
+        html = render_template("audits/_card_response.html", audit=audit, sheet=sheet,
+                               item=sheet.items[code], editable=editable, overrides=overrides,
+                               evidence_form=EvidenceForm())
+        return make_response(html, status)
+    html = render_template("audits/checklist.html", audit=audit, sheet=sheet, only_open=False,
+                           editable=editable, overrides=overrides, evidence_form=EvidenceForm(),
+                           title=_("Checklist %(number)s", number=audit.number))
+    return make_response(html, status)
+
+
+@bp.route("/<int:audit_id>/checklist/<code>", methods=["POST"])
+@login_required
+def save_criterion(audit_id: int, code: str):
+    """Save one criterion; 422 with the errors, 409 with both values on a conflict."""
+    audit = _load(audit_id)
+    if not can_edit_assessments(current_user, audit):
+        abort(403)
+    answer, version, parse_errors = parse_answer(request.form)
+    typed = {"typed": request.form.to_dict()}
+    try:
+        if parse_errors:
+            raise ValidationFailed(_("The answer was not saved."), fields=parse_errors)
+        audit_service.save_assessment(audit, code, answer, expected_version=version,
+                                      actor=current_user)
+    except VersionConflict:
+        db.session.rollback()
+        sheet = checklist_service.audit_sheet(audit)
+        if code not in sheet.items:
+            abort(404)
+        return _card_response(audit, sheet, code, status=409, state="conflict", overrides=typed)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        sheet = checklist_service.audit_sheet(audit)
+        if code not in sheet.items:
+            abort(404)
+        return _card_response(audit, sheet, code, status=422, state="invalid",
+                              overrides={**typed, "errors": {k: str(v) for k, v in exc.fields.items()}})
+    if not _is_htmx():
+        db.session.commit()
+        flash(_("%(code)s saved.", code=code), "success")
+        return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
+    # Read the new state inside the same transaction, then commit, then render: the write
+    # lock is not held while the response is rendered.
+    sheet = checklist_service.audit_sheet(audit)
+    db.session.commit()
+    return _card_response(audit, sheet, code, state="saved")
+
+
+@bp.route("/<int:audit_id>/checklist/<code>/card")
+@login_required
+def card(audit_id: int, code: str):
+    """The current stored state of one card (used to discard one's own conflicting input)."""
+    audit = _load(audit_id)
+    sheet = checklist_service.audit_sheet(audit)
+    if code not in sheet.items:
+        abort(404)
+    return _card_response(audit, sheet, code)
+
+
+@bp.route("/<int:audit_id>/checklist/<code>/evidence", methods=["POST"])
+@login_required
+def upload_evidence(audit_id: int, code: str):
+    """Attach a file to one criterion."""
+    audit = _load(audit_id)
+    if not can_edit_assessments(current_user, audit):
+        abort(403)
+    assessment = audit_service.get_assessment(audit, code)
+    if assessment is None:
+        abort(404)
+    form = EvidenceForm()
+    problem = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            evidence_service.add_evidence(
+                audit, assessment, filename=upload.filename or "", data=upload.read(),
+                actor=current_user, files_folder=current_app.config["FILES_FOLDER"],
+                max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+            )
+        except (ValidationFailed, StorageFailed) as exc:
+            db.session.rollback()
+            problem = str(next(iter(exc.fields.values()), exc.message))
+        else:
+            db.session.commit()
+    else:
+        problem = "; ".join(str(e) for e in form.file.errors) or _("The form has expired. Please try again.")
+    if _is_htmx():
+        sheet = checklist_service.audit_sheet(audit)
+        html = render_template("audits/_evidence.html", audit=audit, item=sheet.items[code],
+                               editable=True, evidence_form=EvidenceForm(), problem=problem)
+        return make_response(html, 422 if problem else 200)
+    flash(problem or _("The file has been attached."), "error" if problem else "success")
+    return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
+
+
+def _evidence_of(audit: Audit, evidence_id: int) -> Evidence:
+    evidence = db.session.scalar(
+        sa.select(Evidence)
+        .join(Assessment, Evidence.assessment_id == Assessment.id)
+        .where(Evidence.id == evidence_id, Assessment.audit_id == audit.id)
+    )
+    if evidence is None:
+        abort(404)
+    return evidence
+
+
+@bp.route("/<int:audit_id>/evidence/<int:evidence_id>")
+@login_required
+def download_evidence(audit_id: int, evidence_id: int):
+    """Download an evidence file, always as an attachment under its original name."""
+    audit = _load(audit_id)
+    evidence = _evidence_of(audit, evidence_id)
+    path = evidence_service.storage_path(current_app.config["FILES_FOLDER"], evidence.storage_key)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, mimetype=evidence.media_type, as_attachment=True,
+                     download_name=evidence.original_name, max_age=0)
+
+
+@bp.route("/<int:audit_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
+@login_required
+def remove_evidence(audit_id: int, evidence_id: int):
+    """Remove an evidence file from a criterion (it stays in the audit trail)."""
+    audit = _load(audit_id)
+    if not can_edit_assessments(current_user, audit):
+        abort(403)
+    evidence = _evidence_of(audit, evidence_id)
+    if evidence.removed_at is None:
+        evidence_service.remove_evidence(audit, evidence, actor=current_user)
+        db.session.commit()
+    code = evidence.assessment.criterion.code
+    if _is_htmx():
+        sheet = checklist_service.audit_sheet(audit)
+        return render_template("audits/_evidence.html", audit=audit, item=sheet.items[code],
+                               editable=True, evidence_form=EvidenceForm(), problem=None)
+    flash(_("The file has been removed."), "success")
+    return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
+
+
+@bp.route("/<int:audit_id>/review")
+@login_required
+def review(audit_id: int):
+    """The working-group lead's review: every criterion, agree or adjust, then decide."""
+    audit = _load(audit_id)
+    sheet = checklist_service.audit_sheet(audit)
+    form = DecisionForm()
+    form.decision.choices = [(d.value, LABELS[d]) for d in Decision]
+    computed = sheet.result.outcome.value
+    if computed in {d.value for d in Decision} and not form.decision.data:
+        form.decision.data = computed
+    return render_template(
+        "audits/review.html", audit=audit, sheet=sheet, decision_form=form, note_form=NoteForm(),
+        reviewable=can_review(current_user, audit),
+        actions=available_actions(audit, current_user, sheet.result),
+        title=_("Review %(number)s", number=audit.number),
+    )
+
+
+@bp.route("/<int:audit_id>/review/<code>", methods=["POST"])
+@login_required
+def review_criterion(audit_id: int, code: str):
+    """Agree with a criterion or adjust it with a reason."""
+    audit = _load(audit_id)
+    if not can_review(current_user, audit):
+        abort(403)
+    agree = request.form.get("agree") == "1"
+    points = request.form.get("points") or None
+    problem = None
+    try:
+        audit_service.adjust_assessment(
+            audit, code, actor=current_user, agree=agree,
+            points=int(points) if points and points.lstrip("-").isdigit() else None,
+            value=request.form.get("value") or None,
+            reason=request.form.get("reason", ""),
+        )
+    except (ValidationFailed, TransitionRefused) as exc:
+        db.session.rollback()
+        fields = getattr(exc, "fields", {}) or {}
+        problem = "; ".join(str(v) for v in fields.values()) or str(exc.message)
+    else:
+        db.session.commit()
+    sheet = checklist_service.audit_sheet(audit)
+    if code not in sheet.items:
+        abort(404)
+    if _is_htmx():
+        html = render_template("audits/_review_response.html", audit=audit, sheet=sheet,
+                               item=sheet.items[code], reviewable=True, problem=problem,
+                               typed=request.form.to_dict() if problem else {})
+        return make_response(html, 422 if problem else 200)
+    flash(problem or _("%(code)s reviewed.", code=code), "error" if problem else "success")
+    return redirect(url_for("audits.review", audit_id=audit.id, _anchor=f"rev-{code}"))

@@ -1,0 +1,186 @@
+"""Precomputed values for the audit templates, so the templates hold no domain logic."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import format_decimal
+
+from ...catalog import SCALE_LABELS, YESNO_LABELS, Criterion, ScoringType
+from ...templating import current_lang
+from . import bp
+
+
+@bp.app_template_global()
+def point_options(criterion: Criterion) -> list[tuple[int, str]]:
+    """The choices of a scale or yes/no criterion: (points, "2 – umgesetzt")."""
+    lang = current_lang()
+    if criterion.type is ScoringType.YESNO:
+        return [(p, YESNO_LABELS[p].get(lang)) for p in (3, 0)]
+    return [(p, f"{p} – {SCALE_LABELS[p].get(lang)}") for p in (0, 1, 2, 3)]
+
+
+def _num(value: Decimal) -> str:
+    return format_decimal(value, format="#,##0.##")
+
+
+@bp.app_template_global()
+def band_lines(criterion: Criterion) -> list[str]:
+    """A number criterion's bands as readable lines: "ab 1.000 m²: 2 Punkte"."""
+    unit = f" {criterion.unit}" if criterion.unit else ""
+    lang = current_lang()
+    lines = []
+    for band in criterion.bands:
+        if lang == "en":
+            lines.append(f"from {_num(band.start)}{unit}: {band.points} points")
+        else:
+            lines.append(f"ab {_num(band.start)}{unit}: {band.points} Punkte")
+    return lines
+
+
+@bp.app_template_global()
+def points_label(criterion: Criterion, points: int | None) -> str:
+    """The label of a points value for this criterion ("ja", "2 – umgesetzt", "–")."""
+    if points is None:
+        return "–"
+    lang = current_lang()
+    if criterion.type is ScoringType.YESNO and points in YESNO_LABELS:
+        return YESNO_LABELS[points].get(lang)
+    return f"{points} – {SCALE_LABELS[points].get(lang)}"
+
+
+@bp.app_template_global()
+def value_label(criterion: Criterion, value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    unit = f" {criterion.unit}" if criterion.unit else ""
+    return f"{_num(value)}{unit}"
+
+
+@bp.app_template_global()
+def card_state(item, overrides: dict) -> dict:
+    """What a checklist card shows: the stored answer, or what the user typed after an error."""
+    a = item.assessment
+    override = overrides.get(item.criterion.code, {})
+    typed = override.get("typed")
+    stored = {
+        "points": "" if a.points is None else str(a.points),
+        "value": "" if a.value is None else format_decimal(a.value, format="0.##"),
+        "not_applicable": a.not_applicable,
+        "na_reason": a.na_reason,
+        "comment": a.comment,
+        "finding": a.finding,
+        "finding_severity": a.finding_severity.value if a.finding_severity else "",
+    }
+    shown = dict(stored)
+    if typed is not None:
+        shown = {
+            "points": typed.get("points", ""),
+            "value": typed.get("value", ""),
+            "not_applicable": typed.get("not_applicable") == "1",
+            "na_reason": typed.get("na_reason", ""),
+            "comment": typed.get("comment", ""),
+            "finding": typed.get("finding", ""),
+            "finding_severity": typed.get("finding_severity", ""),
+        }
+    return {
+        "values": shown,
+        "stored": stored,
+        "version": a.version,
+        "state": override.get("state"),
+        "errors": override.get("errors", {}),
+        "answered": a.answered,
+        "updated_at": a.updated_at,
+        "updated_by": a.updated_by.name if a.updated_by else None,
+    }
+
+
+@bp.app_template_global()
+def audit_steps(audit) -> list[dict]:
+    """The step bar: each step's label and whether it is done, current or to come."""
+    from ...labels import label
+    from ...workflow import STEPS, AuditStatus
+
+    status = audit.status
+    # "changes requested" sits between in progress and submitted on the bar.
+    position = {s: i for i, s in enumerate(STEPS)}
+    current = position.get(status, position[AuditStatus.IN_PROGRESS])
+    return [
+        {
+            "label": label(status) if (i == current and status not in STEPS) else label(step),
+            "state": "done" if i < current or status is AuditStatus.DECIDED else
+                     "current" if i == current else "todo",
+        }
+        for i, step in enumerate(STEPS)
+    ]
+
+
+@bp.app_template_global()
+def severity_label(value: str | None) -> str:
+    from ...labels import label
+    from ...scoring import Severity
+
+    return label(Severity(value)) if value else "–"
+
+
+@bp.app_template_filter()
+def filesize(size: int) -> str:
+    """Bytes as "1,2 MB" / "34 kB" in the user's locale."""
+    if size >= 1024 * 1024:
+        return f"{format_decimal(size / (1024 * 1024), format='#,##0.0')} MB"
+    if size >= 1024:
+        return f"{format_decimal(size / 1024, format='#,##0')} kB"
+    return f"{size} B"
+
+
+def _short(value) -> str:
+    if value is None or value == "":
+        return "–"
+    if value is True:
+        return "✓"
+    if value is False:
+        return "✗"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+@bp.app_template_global()
+def event_lines(event) -> list[str]:
+    """An event's changes as short "field: old → new" lines."""
+    from ...labels import FIELD_LABELS, label
+    from ...workflow import AuditStatus
+
+    old, new = event.old, event.new
+    if isinstance(old, str) and isinstance(new, str):
+        try:
+            return [f"{label(AuditStatus(old))} → {label(AuditStatus(new))}"]
+        except ValueError:
+            return [f"{_short(old)} → {_short(new)}"]
+    lines = []
+    if isinstance(new, dict) and event.action.startswith(("assessment_",)):
+        old = old if isinstance(old, dict) else {}
+        for key, value in new.items():
+            name = str(FIELD_LABELS.get(key, key))
+            lines.append(f"{name}: {_short(old.get(key))} → {_short(value)}")
+    elif isinstance(new, dict) and "name" in new:
+        lines.append(new["name"])
+    elif isinstance(old, dict) and "name" in old:
+        lines.append(old["name"])
+    elif isinstance(new, dict) and "decision" in new:
+        from ...workflow import Decision
+
+        lines.append(label(Decision(new["decision"])))
+    return lines
+
+
+@bp.app_template_global()
+def event_title(event) -> str:
+    from ...labels import event_label
+
+    return event_label(event.action)
+
+
+@bp.app_template_global()
+def field_label(key: str) -> str:
+    from ...labels import FIELD_LABELS
+
+    return str(FIELD_LABELS.get(key, key))

@@ -1,0 +1,110 @@
+"""Page data for the checklist, review and audit pages: a constant number of queries.
+
+Catalogue texts come from the cached pure catalogue; assessments, their evidence and the
+people involved are loaded in one query each, whatever the number of criteria.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..catalog import Catalog, Category, Criterion
+from ..extensions import db
+from ..models import Assessment, Audit, AuditMember, CatalogCriterion, Event, Evidence
+from ..scoring import ScoreResult, score
+from .catalogs import domain_catalog
+from .scoring import _manual_findings, answer_of
+
+
+@dataclass
+class Item:
+    """One criterion on a page: the catalogue's definition and the stored assessment."""
+
+    criterion: Criterion
+    assessment: Assessment
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    category: Category
+    items: list[Item]
+    answered: int
+    result: object  # CategoryResult
+
+
+@dataclass
+class AuditSheet:
+    audit: Audit
+    catalog: Catalog
+    sections: list[Section]
+    items: dict[str, Item]
+    result: ScoreResult
+
+
+def load_audit(audit_id: int) -> Audit | None:
+    """The audit with centre, catalogue and team (users) loaded in a fixed number of queries."""
+    return db.session.scalar(
+        sa.select(Audit)
+        .where(Audit.id == audit_id)
+        .options(
+            joinedload(Audit.centre),
+            joinedload(Audit.catalog),
+            selectinload(Audit.members).joinedload(AuditMember.user),
+        )
+    )
+
+
+def audit_sheet(audit: Audit) -> AuditSheet:
+    """Everything the checklist and review pages show for ``audit``, scored."""
+    catalog = domain_catalog(audit.catalog_id, checksum=audit.catalog.checksum)
+    rows = db.session.execute(
+        sa.select(CatalogCriterion.code, Assessment)
+        .join(Assessment, Assessment.criterion_id == CatalogCriterion.id)
+        .where(Assessment.audit_id == audit.id)
+        .options(joinedload(Assessment.updated_by), joinedload(Assessment.reviewed_by))
+    ).all()
+    by_code = {code: a for code, a in rows}
+    evidence: dict[int, list[Evidence]] = {}
+    for ev in db.session.scalars(
+        sa.select(Evidence)
+        .join(Assessment, Evidence.assessment_id == Assessment.id)
+        .where(Assessment.audit_id == audit.id, Evidence.removed_at.is_(None))
+        .options(joinedload(Evidence.uploaded_by))
+        .order_by(Evidence.uploaded_at, Evidence.id)
+    ):
+        evidence.setdefault(ev.assessment_id, []).append(ev)
+    result = score(
+        catalog,
+        {code: answer_of(a) for code, a in by_code.items()},
+        _manual_findings(rows),
+    )
+    items = {
+        c.code: Item(c, by_code[c.code], evidence.get(by_code[c.code].id, []))
+        for c in catalog.criteria
+        if c.code in by_code
+    }
+    sections = [
+        Section(
+            category=cat,
+            items=[items[c.code] for c in cat.criteria if c.code in items],
+            answered=sum(1 for c in cat.criteria if c.code in items and items[c.code].assessment.answered),
+            result=result.category(cat.code),
+        )
+        for cat in catalog.categories
+    ]
+    return AuditSheet(audit=audit, catalog=catalog, sections=sections, items=items, result=result)
+
+
+def timeline(audit: Audit) -> list[Event]:
+    """The audit's events, newest first, with their actors (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Event)
+            .where(Event.audit_id == audit.id)
+            .options(joinedload(Event.actor))
+            .order_by(Event.id.desc())
+        )
+    )

@@ -1,0 +1,159 @@
+"""Evidence files: type checked from the content, stored under the instance folder by SHA-256."""
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from ..models import Assessment, Audit, Evidence, User, utcnow
+from . import events
+from .errors import StorageFailed, ValidationFailed
+
+
+@dataclass(frozen=True)
+class FileKind:
+    media_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileKind("application/pdf", (".pdf",))
+PNG = FileKind("image/png", (".png",))
+JPEG = FileKind("image/jpeg", (".jpg", ".jpeg"))
+HEIC = FileKind("image/heic", (".heic", ".heif"))
+WEBP = FileKind("image/webp", (".webp",))
+DOCX = FileKind("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
+XLSX = FileKind("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
+PPTX = FileKind("application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",))
+ODT = FileKind("application/vnd.oasis.opendocument.text", (".odt",))
+ODS = FileKind("application/vnd.oasis.opendocument.spreadsheet", (".ods",))
+ODP = FileKind("application/vnd.oasis.opendocument.presentation", (".odp",))
+OLE = FileKind("application/x-ole-storage", (".doc", ".xls", ".ppt"))
+
+ALLOWED_EXTENSIONS = sorted({e for k in (PDF, PNG, JPEG, HEIC, WEBP, DOCX, XLSX, PPTX, ODT, ODS, ODP, OLE) for e in k.extensions})
+_OLE_TYPES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+              ".ppt": "application/vnd.ms-powerpoint"}
+_OOXML = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
+_ODF = {ODT.media_type: ODT, ODS.media_type: ODS, ODP.media_type: ODP}
+
+
+def sniff(data: bytes) -> FileKind | None:
+    """The file's kind judged from its bytes (magic numbers, ZIP structure), or None."""
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heif"):
+        return HEIC
+    if data.startswith(b"RIFF") and data[8:12] == b"WEBP":
+        return WEBP
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return OLE
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = zf.namelist()
+                if "mimetype" in names:
+                    return _ODF.get(zf.read("mimetype").decode("ascii", "replace").strip())
+                if "[Content_Types].xml" in names:
+                    for prefix, kind in _OOXML.items():
+                        if any(n.startswith(prefix) for n in names):
+                            return kind
+        except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+            return None
+    return None
+
+
+def clean_filename(name: str) -> str:
+    """The file's base name without any path, control characters or leading dots."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
+    return name[:200]
+
+
+def storage_path(files_folder: str, storage_key: str) -> Path:
+    return Path(files_folder) / storage_key
+
+
+def add_evidence(
+    audit: Audit,
+    assessment: Assessment,
+    *,
+    filename: str,
+    data: bytes,
+    actor: User,
+    files_folder: str,
+    max_bytes: int,
+) -> Evidence:
+    """Check and store an uploaded file for one criterion, then record it.
+
+    Refuses (ValidationFailed) an empty or oversized file, a name without an allowed
+    extension, and content whose type does not match the extension (e.g. an EXE renamed
+    to .pdf). The bytes are written before the row is flushed; a failed write leaves no row.
+    """
+    name = clean_filename(filename)
+    ext = os.path.splitext(name)[1].lower()
+    if not name or not ext:
+        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file needs a name with an extension")})
+    if not data:
+        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file is empty")})
+    if len(data) > max_bytes:
+        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file is too large")})
+    if ext not in ALLOWED_EXTENSIONS:
+        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("this file type is not accepted")})
+    kind = sniff(data)
+    if kind is None or ext not in kind.extensions:
+        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the content does not match the file type")})
+    media_type = _OLE_TYPES[ext] if kind is OLE else kind.media_type
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"evidence/{digest[:2]}/{digest}"
+    try:
+        _write_once(storage_path(files_folder, key), data)
+    except OSError as exc:
+        raise StorageFailed(_l("the file could not be stored; please try again later")) from exc
+    evidence = Evidence(
+        assessment_id=assessment.id, original_name=name, size=len(data), media_type=media_type,
+        sha256=digest, storage_key=key, uploaded_by_id=actor.id, uploaded_at=utcnow(),
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    events.record("evidence_added", actor=actor, subject_type="evidence", subject_id=evidence.id,
+                  audit_id=audit.id, new={"name": name, "size": len(data), "sha256": digest},
+                  note=assessment.criterion.code)
+    return evidence
+
+
+def _write_once(path: Path, data: bytes) -> None:
+    """Write content-addressed bytes atomically; an existing file has the same bytes already."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def remove_evidence(audit: Audit, evidence: Evidence, *, actor: User) -> None:
+    """Mark evidence as removed (the file stays for the record) and log it."""
+    evidence.removed_at = utcnow()
+    evidence.removed_by_id = actor.id
+    db.session.flush()
+    events.record("evidence_removed", actor=actor, subject_type="evidence", subject_id=evidence.id,
+                  audit_id=audit.id, old={"name": evidence.original_name, "sha256": evidence.sha256},
+                  note=evidence.assessment.criterion.code)

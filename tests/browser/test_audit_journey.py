@@ -1,0 +1,97 @@
+"""The whole journey in a real browser on a tablet-sized window: fill, submit, review, decide."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, screenshot
+
+pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def sign_in(page, base, email):
+    page.goto(base + "/auth/login")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Passwort").fill("demo-passwort-2026")
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url(base + "/")
+
+
+def sign_out(page):
+    page.get_by_role("button", name="Abmelden").click()
+    page.wait_for_url(re.compile(r".*/auth/login$"))
+
+
+def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, tmp_path):
+    page.set_viewport_size({"width": 1024, "height": 768})
+    # The demo's in-progress audit of TechnologieFabrik Münster: Katrin Weiß leads it.
+    sign_in(page, live_server, "auditorin@demo.aiz-audit.de")
+    page.get_by_role("link", name=re.compile("A-2026-0009")).first.click()
+    page.wait_for_url(re.compile(r".*/audits/\d+/checklist$"))
+    audit_url = page.url.rsplit("/", 1)[0]
+
+    # One save in place: D4 (yes/no). The page does not reload: a marker survives.
+    page.evaluate("window.__marker = 'still here'")
+    card = page.locator("#crit-D4")
+    card.get_by_text("ja", exact=True).click()
+    card.get_by_label("Kommentar").fill("Regel zur Verweildauer: max. 5 Jahre – im Mietvertrag § 3")
+    card.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#crit-D4 [data-testid=save-state]")).to_contain_text("gespeichert")
+    assert page.evaluate("window.__marker") == "still here"
+
+    # An N/A with its reason on G6 (first audit: no earlier recommendations).
+    g6 = page.locator("#crit-G6")
+    g6.get_by_label("Nicht anwendbar", exact=True).check()
+    g6.get_by_label("Begründung für „nicht anwendbar“").fill("Erstaudit – keine früheren Empfehlungen.")
+    g6.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#crit-G6 [data-testid=save-state]")).to_contain_text("gespeichert")
+
+    # One upload on A1.
+    pdf = tmp_path / "Gesellschaftsvertrag_Münster.pdf"
+    pdf.write_bytes(PDF)
+    page.locator("#file-A1").set_input_files(str(pdf))
+    page.locator("#evidence-A1").get_by_role("button", name="Hochladen").click()
+    expect(page.locator("#evidence-A1")).to_contain_text("Gesellschaftsvertrag_Münster.pdf")
+
+    # Fill the rest card by card, each saved in place.
+    for code in page.eval_on_selector_all("article.card-open", "els => els.map(e => e.dataset.code)"):
+        card = page.locator(f"#crit-{code}")
+        if card.locator("input[name=value]").count():
+            card.locator("input[name=value]").fill("90")
+        else:
+            card.locator("input[name=points][value='3']").check()
+        card.get_by_role("button", name="Speichern").click()
+        expect(page.locator(f"#crit-{code} [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.get_by_test_id("summary-answered")).to_have_text("40 von 40")
+    screenshot(page, "checklist-tablet")
+
+    page.goto(audit_url)
+    page.get_by_role("button", name="Zur Prüfung einreichen").click()
+    expect(page.locator(".flash")).to_contain_text("eingereicht")
+    sign_out(page)
+
+    # The working-group lead reviews: adjusts one score with a reason, then decides.
+    sign_in(page, live_server, "leitung@demo.aiz-audit.de")
+    page.goto(audit_url + "/review")
+    page.get_by_role("button", name="Prüfung beginnen").click()
+    page.goto(audit_url + "/review")
+    row = page.locator("#rev-A2")
+    row.get_by_text("Anpassen").click()
+    row.get_by_label("Punkte").select_option("1")
+    row.get_by_label("Begründung der Anpassung").fill("Strategie nur als Entwurf – ansatzweise.")
+    row.get_by_role("button", name="Anpassung speichern").click()
+    expect(page.get_by_test_id("adjusted-A2")).to_contain_text("1 – ansatzweise")
+    screenshot(page, "review-laptop")
+    page.reload()
+    computed = page.locator("#decision-section strong.outcome").inner_text()
+    page.get_by_label("Entscheidung", exact=True).select_option(label=computed)
+    page.get_by_label("Begründung der Entscheidung").fill("Beschluss des Arbeitskreises vom 26.11.2026.")
+    page.locator("#decision-section").get_by_role("button", name="Entscheiden").click()
+    expect(page.get_by_test_id("decision")).to_have_text(computed)
+    screenshot(page, "audit-decided")
+    assert page.js_errors == []
+    assert (ARTIFACTS / "checklist-tablet.png").exists()

@@ -1,0 +1,475 @@
+"""The audit journey through the web pages: plan, fill, submit, review, decide, reopen."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from audit_app.extensions import db
+from audit_app.models import Audit, Event, Evidence
+from audit_app.services import audits as svc
+from audit_app.services.catalogs import domain_catalog
+from audit_app.workflow import Action, AuditStatus, Decision
+from tests.conftest import count_queries, csrf_token, fresh
+
+HX = {"HX-Request": "true"}
+
+
+def full_answers(catalog, **overrides):
+    answers = {}
+    for criterion in domain_catalog(catalog.id).criteria:
+        if criterion.type.value == "number":
+            answers[criterion.code] = Decimal(criterion.bands[-1].start)
+        else:
+            answers[criterion.code] = 3
+    answers.update(overrides)
+    return answers
+
+
+def version_of(audit, code) -> int:
+    fresh()
+    return svc.get_assessment(db.session.get(Audit, audit.id), code).version
+
+
+@pytest.fixture
+def team(make_user):
+    """A lead auditor, an auditor, a working-group lead and an admin, all with umlauts."""
+    return {
+        "lead_auditor": make_user("auditor", name="Katrin Weiß", email="katrin@zentren-test.de"),
+        "auditor": make_user("auditor", name="Thomas Groß", email="thomas@zentren-test.de"),
+        "wg_lead": make_user("lead", name="Jürgen Müller-Strauß", email="juergen@zentren-test.de"),
+        "admin": make_user("admin", name="Birgit Schäfer", email="birgit@zentren-test.de"),
+    }
+
+
+@pytest.fixture
+def audit(make_audit, team):
+    return make_audit(lead=team["lead_auditor"], auditors=[team["auditor"]])
+
+
+def save(client, audit, code, *, htmx=True, **data):
+    data.setdefault("version", version_of(audit, code))
+    data["csrf_token"] = csrf_token(client, f"/audits/{audit.id}/checklist")
+    return client.post(f"/audits/{audit.id}/checklist/{code}", data=data,
+                       headers=HX if htmx else {})
+
+
+class TestPlanning:
+    def test_lead_plans_an_audit_through_the_form(self, client, auth, team, make_centre, catalog):
+        centre = make_centre(name="Gründerzentrum Lüneburg")
+        auth.login("juergen@zentren-test.de")
+        token = csrf_token(client, "/audits/new")
+        response = client.post("/audits/new", data={
+            "csrf_token": token, "centre_id": centre.id, "catalog_id": catalog.id,
+            "kind": "initial", "planned_on": "2026-12-01", "due_on": "2026-12-20",
+            "lead_auditor_id": team["lead_auditor"].id, "auditor_ids": [team["auditor"].id],
+            "guest_id": 0,
+        })
+        assert response.status_code == 302
+        fresh()
+        audit = db.session.scalar(sa.select(Audit).where(Audit.centre_id == centre.id))
+        assert audit.status is AuditStatus.PLANNED
+        assert len(audit.assessments) == 40
+        assert audit.lead_auditor.id == team["lead_auditor"].id
+
+    def test_team_needs_an_auditor_besides_the_lead(self, client, auth, team, make_centre, catalog):
+        centre = make_centre(name="Gründerzentrum Lüneburg")
+        auth.login("juergen@zentren-test.de")
+        token = csrf_token(client, "/audits/new")
+        base = {"csrf_token": token, "centre_id": centre.id, "catalog_id": catalog.id,
+                "kind": "initial", "planned_on": "2026-12-01",
+                "lead_auditor_id": team["lead_auditor"].id, "guest_id": 0}
+        response = client.post("/audits/new", data=base)
+        assert response.status_code == 200
+        assert "Wählen Sie mindestens eine/n Auditor/in" in response.get_data(as_text=True)
+        fresh()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Audit)) == 0
+
+    def test_centre_contact_cannot_be_on_the_team(self, make_centre, make_user, team, catalog):
+        centre = make_centre(name="Technologiezentrum Fürth")
+        insider = make_user("auditor", email="insider@zentren-test.de")
+        insider.centre_id = centre.id
+        db.session.commit()
+        from audit_app.services.errors import ValidationFailed
+
+        with pytest.raises(ValidationFailed) as exc:
+            svc.plan_audit(centre=centre, catalog=catalog, kind=svc.AuditKind.INITIAL,
+                           planned_on=date(2026, 12, 1), lead_auditor=team["lead_auditor"],
+                           auditors=[insider])
+        assert "team" in exc.value.fields
+
+    def test_auditors_cannot_plan(self, client, auth, team):
+        auth.login("katrin@zentren-test.de")
+        assert client.get("/audits/new").status_code == 404
+
+
+class TestChecklist:
+    def test_page_shows_cards_with_scale_labels_bands_and_na(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        html = client.get(f"/audits/{audit.id}/checklist").get_data(as_text=True)
+        assert html.count('class="card ') == 40
+        assert "2 – umgesetzt" in html and "3 – vorbildlich" in html
+        assert "ab 1.000 m²: 2 Punkte" in html  # B1's bands
+        assert html.count('name="not_applicable"') == 4  # C7, E2, F3, G6
+
+    def test_save_in_place_returns_card_and_summary(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        response = save(client, audit, "A2", points="2", comment="Strategie 2030 – „überzeugend“")
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert html.lstrip().startswith('<article class="card card-answered card-saved" id="crit-A2"')
+        assert 'id="summary" class="summary" aria-live="polite" hx-swap-oob="true"' in html
+        assert "gespeichert" in html
+        # Category A: 2·2 of 2·3 → 66,6 %; the summary shows it provisionally.
+        assert "66,6\u00a0%" in html
+        fresh()
+        stored = svc.get_assessment(db.session.get(Audit, audit.id), "A2")
+        assert (stored.points, stored.comment, stored.version) == (2, "Strategie 2030 – „überzeugend“", 2)
+        assert db.session.get(Audit, audit.id).status is AuditStatus.IN_PROGRESS
+
+    def test_save_without_javascript_redirects_back_to_the_card(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        response = save(client, audit, "A3", htmx=False, points="1")
+        assert response.status_code == 302
+        assert response.headers["Location"].endswith(f"/audits/{audit.id}/checklist#crit-A3")
+
+    def test_invalid_input_keeps_what_was_typed_and_stores_nothing(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        response = save(client, audit, "C7", not_applicable="1", na_reason="",
+                        comment="Umfrage 2025 noch nicht ausgewertet – Müller")
+        assert response.status_code == 422
+        html = response.get_data(as_text=True)
+        assert "braucht eine schriftliche Begründung" in html
+        assert "Umfrage 2025 noch nicht ausgewertet – Müller" in html
+        fresh()
+        stored = svc.get_assessment(db.session.get(Audit, audit.id), "C7")
+        assert (stored.not_applicable, stored.comment, stored.version) == (False, "", 1)
+
+    @pytest.mark.parametrize("code, data, message", [
+        ("A1", {"not_applicable": "1", "na_reason": "Satzung fehlt"}, "K.-o.-Kriterium kann nicht"),
+        ("A2", {"points": "4"}, "muss einer der Werte 0, 1, 2, 3 sein"),
+        ("A4", {"points": "2"}, "muss einer der Werte 0, 3 sein"),
+        ("B1", {"value": "-10"}, "außerhalb des zulässigen Bereichs"),
+        ("B7", {"value": "viele"}, "muss eine Zahl sein"),
+    ])
+    def test_rules_are_enforced(self, client, auth, audit, code, data, message):
+        auth.login("katrin@zentren-test.de")
+        response = save(client, audit, code, **data)
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+
+    def test_numbers_accept_a_german_decimal_comma(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        assert save(client, audit, "B7", value="87,5").status_code == 200
+        fresh()
+        assert svc.get_assessment(db.session.get(Audit, audit.id), "B7").value == Decimal("87.5")
+
+    def test_conflict_shows_both_values_and_overwrites_nothing(self, client, auth, audit, team):
+        auth.login("katrin@zentren-test.de")
+        # Thomas saved A2 meanwhile (version 1 → 2).
+        svc.save_assessment(db.session.get(Audit, audit.id), "A2", svc.AnswerInput(points=3, comment="von Thomas"),
+                            expected_version=1, actor=team["auditor"])
+        db.session.commit()
+        response = save(client, audit, "A2", points="1", comment="von Katrin", version=1)
+        assert response.status_code == 409
+        html = response.get_data(as_text=True)
+        theirs = re.search(r'data-testid="conflict-theirs">(.*?)</dd>', html, re.S).group(1)
+        mine = re.search(r'data-testid="conflict-mine">(.*?)</dd>', html, re.S).group(1)
+        assert "3 – vorbildlich" in theirs and "von Thomas" in theirs
+        assert "1 – ansatzweise" in mine and "von Katrin" in mine
+        assert re.search(r'name="version" value="(\d+)"', html).group(1) == "2"  # saving again overwrites knowingly
+        fresh()
+        stored = svc.get_assessment(db.session.get(Audit, audit.id), "A2")
+        assert (stored.points, stored.comment) == (3, "von Thomas")
+
+    def test_outsiders_cannot_see_or_save(self, client, auth, audit, make_user):
+        make_user("auditor", email="fremd@zentren-test.de")
+        auth.login("fremd@zentren-test.de")
+        assert client.get(f"/audits/{audit.id}/checklist").status_code == 404
+        token = csrf_token(client, "/")
+        response = client.post(f"/audits/{audit.id}/checklist/A2",
+                               data={"points": "3", "version": "1", "csrf_token": token})
+        assert response.status_code == 404
+
+    def test_post_without_csrf_token_is_refused(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        response = client.post(f"/audits/{audit.id}/checklist/A2", data={"points": "3", "version": "1"})
+        assert response.status_code == 400
+        fresh()
+        assert svc.get_assessment(db.session.get(Audit, audit.id), "A2").points is None
+
+
+class TestSubmitReviewDecide:
+    def test_submit_lists_missing_criteria(self, client, auth, make_audit, team, catalog):
+        answers = full_answers(catalog)
+        del answers["G5"], answers["B3"]
+        audit = make_audit(answers=answers, lead=team["lead_auditor"], auditors=[team["auditor"]])
+        auth.login("katrin@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}")
+        response = client.post(f"/audits/{audit.id}/transition/submit",
+                               data={"csrf_token": token}, follow_redirects=True)
+        assert "Es fehlen: B3, G5." in response.get_data(as_text=True)
+        fresh()
+        assert db.session.get(Audit, audit.id).status is AuditStatus.IN_PROGRESS
+
+    def test_only_the_lead_auditor_submits(self, client, auth, make_audit, team, catalog):
+        audit = make_audit(answers=full_answers(catalog), lead=team["lead_auditor"],
+                           auditors=[team["auditor"]])
+        auth.login("thomas@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}")
+        client.post(f"/audits/{audit.id}/transition/submit", data={"csrf_token": token})
+        fresh()
+        assert db.session.get(Audit, audit.id).status is AuditStatus.IN_PROGRESS
+
+    def test_the_whole_journey_with_adjustment_and_decision(self, client, auth, make_audit, team, catalog):
+        audit = make_audit(answers=full_answers(catalog, C4=0), lead=team["lead_auditor"],
+                           auditors=[team["auditor"]])
+        auth.login("katrin@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}")
+        assert client.post(f"/audits/{audit.id}/transition/submit", data={"csrf_token": token}).status_code == 302
+        # After submitting, the checklist is read-only for the team.
+        assert save(client, audit, "A2", points="1").status_code == 403
+        auth.logout()
+
+        auth.login("juergen@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}/review")
+        client.post(f"/audits/{audit.id}/transition/begin_review", data={"csrf_token": token})
+        # An adjustment needs a reason.
+        response = client.post(f"/audits/{audit.id}/review/C4", data={"csrf_token": token, "points": "2"},
+                               headers=HX)
+        assert response.status_code == 422
+        assert "braucht eine schriftliche Begründung" in response.get_data(as_text=True)
+        response = client.post(f"/audits/{audit.id}/review/C4",
+                               data={"csrf_token": token, "points": "2",
+                                     "reason": "Veranstaltungskalender 2026 nachgereicht – überzeugend"},
+                               headers=HX)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        assert "0 – nicht vorhanden" in html  # the auditors' value stays visible
+        assert "2 – umgesetzt" in html and "Veranstaltungskalender 2026" in html
+        # With C4 adjusted to 2 there is no finding left: the computed outcome is "award".
+        page = client.get(f"/audits/{audit.id}/review").get_data(as_text=True)
+        assert 'outcome outcome-award">Anerkennung' in page
+        # Deciding otherwise needs a justification.
+        response = client.post(f"/audits/{audit.id}/transition/decide", data={
+            "csrf_token": token, "decision": "award_with_conditions", "note": "Sitzung AK"},
+            follow_redirects=True)
+        assert "eine schriftliche Rechtfertigung ist erforderlich" in response.get_data(as_text=True)
+        response = client.post(f"/audits/{audit.id}/transition/decide", data={
+            "csrf_token": token, "decision": "award_with_conditions", "note": "Sitzung AK 26.11.2026",
+            "override_reason": "Qualifizierungsangebot erst seit einem Monat – Auflage zur Absicherung"})
+        assert response.status_code == 302
+        fresh()
+        decided = db.session.get(Audit, audit.id)
+        assert decided.status is AuditStatus.DECIDED
+        assert decided.decision is Decision.AWARD_WITH_CONDITIONS
+        assert decided.decided_by_id == team["wg_lead"].id
+        assert decided.override_reason.startswith("Qualifizierungsangebot")
+        detail = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+        assert "weicht vom berechneten Ergebnis ab" in detail
+        actions = [e.action for e in db.session.scalars(
+            sa.select(Event).where(Event.audit_id == audit.id).order_by(Event.id))]
+        assert actions[-5:] == ["audit_submit", "audit_begin_review", "assessment_adjusted",
+                                "audit_decide", "audit_decision"]
+        assert {"audit_planned", "assessment_saved", "audit_submit", "audit_begin_review",
+                "assessment_adjusted", "audit_decide", "audit_decision"} <= set(actions)
+
+    def test_four_eyes_a_lead_on_the_team_cannot_review(self, client, auth, make_audit, make_user, catalog):
+        lead_auditor = make_user(roles=["lead", "auditor"], email="doppelrolle@zentren-test.de")
+        audit = make_audit(answers=full_answers(catalog), lead=lead_auditor)
+        svc.transition(db.session.get(Audit, audit.id), Action.SUBMIT, lead_auditor)
+        db.session.commit()
+        auth.login("doppelrolle@zentren-test.de")
+        page = client.get(f"/audits/{audit.id}/review").get_data(as_text=True)
+        assert "Vier-Augen-Prinzip" in page
+        token = csrf_token(client, f"/audits/{audit.id}")
+        assert client.post(f"/audits/{audit.id}/review/A2", data={"csrf_token": token, "agree": "1"}).status_code == 403
+        client.post(f"/audits/{audit.id}/transition/begin_review", data={"csrf_token": token})
+        fresh()
+        assert db.session.get(Audit, audit.id).status is AuditStatus.SUBMITTED
+
+    def test_request_changes_and_resume(self, client, auth, make_audit, team, catalog):
+        audit = make_audit(answers=full_answers(catalog), lead=team["lead_auditor"], auditors=[team["auditor"]])
+        svc.transition(db.session.get(Audit, audit.id), Action.SUBMIT, team["lead_auditor"])
+        db.session.commit()
+        auth.login("juergen@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}")
+        client.post(f"/audits/{audit.id}/transition/request_changes",
+                    data={"csrf_token": token, "note": "Bitte Nachweise zu B3 ergänzen."})
+        fresh()
+        assert db.session.get(Audit, audit.id).status is AuditStatus.CHANGES_REQUESTED
+        auth.logout()
+        auth.login("katrin@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}")
+        detail = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+        assert "Bitte Nachweise zu B3 ergänzen." in detail
+        client.post(f"/audits/{audit.id}/transition/resume", data={"csrf_token": token})
+        fresh()
+        assert db.session.get(Audit, audit.id).status is AuditStatus.IN_PROGRESS
+
+    def test_decided_audit_is_read_only_and_only_an_admin_reopens_with_reason(
+        self, client, auth, make_audit, team, catalog
+    ):
+        audit = make_audit(answers=full_answers(catalog), lead=team["lead_auditor"], auditors=[team["auditor"]])
+        a = db.session.get(Audit, audit.id)
+        svc.transition(a, Action.SUBMIT, team["lead_auditor"])
+        svc.transition(a, Action.BEGIN_REVIEW, team["wg_lead"])
+        svc.transition(a, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
+        db.session.commit()
+        auth.login("katrin@zentren-test.de")
+        assert save(client, audit, "A2", points="1").status_code == 403
+        auth.logout()
+        auth.login("juergen@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}")
+        client.post(f"/audits/{audit.id}/transition/reopen", data={"csrf_token": token, "note": "Versehen"})
+        fresh()
+        assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
+        auth.logout()
+        auth.login("birgit@zentren-test.de")
+        token = csrf_token(client, f"/audits/{audit.id}")
+        client.post(f"/audits/{audit.id}/transition/reopen", data={"csrf_token": token, "note": " "})
+        fresh()
+        assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
+        client.post(f"/audits/{audit.id}/transition/reopen",
+                    data={"csrf_token": token, "note": "Neue Tatsachen zur Satzung (Schreiben vom 20.11.)"})
+        fresh()
+        reopened = db.session.get(Audit, audit.id)
+        assert reopened.status is AuditStatus.IN_REVIEW and reopened.decision is None
+        event = db.session.scalars(sa.select(Event).where(Event.action == "audit_reopen")).one()
+        assert event.note.startswith("Neue Tatsachen") and event.actor_id == team["admin"].id
+
+
+class TestEvidence:
+    PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+    def upload(self, client, audit, name, data, code="A1"):
+        import io
+
+        token = csrf_token(client, f"/audits/{audit.id}/checklist")
+        return client.post(f"/audits/{audit.id}/checklist/{code}/evidence",
+                           data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+                           content_type="multipart/form-data", headers=HX)
+
+    def test_upload_list_download_remove(self, app, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        response = self.upload(client, audit, "Gesellschaftsvertrag_Göttingen.pdf", self.PDF)
+        assert response.status_code == 200
+        assert "Gesellschaftsvertrag_Göttingen.pdf" in response.get_data(as_text=True)
+        fresh()
+        evidence = db.session.scalars(sa.select(Evidence)).one()
+        import hashlib
+        from pathlib import Path
+
+        assert evidence.sha256 == hashlib.sha256(self.PDF).hexdigest()
+        stored = Path(app.config["FILES_FOLDER"]) / evidence.storage_key
+        assert stored.read_bytes() == self.PDF
+        assert str(stored).startswith(app.instance_path) and "static" not in str(stored)
+        download = client.get(f"/audits/{audit.id}/evidence/{evidence.id}")
+        assert download.status_code == 200 and download.data == self.PDF
+        assert download.headers["Content-Disposition"].startswith("attachment;")
+        download.close()
+        token = csrf_token(client, f"/audits/{audit.id}/checklist")
+        client.post(f"/audits/{audit.id}/evidence/{evidence.id}/remove", data={"csrf_token": token}, headers=HX)
+        fresh()
+        assert db.session.get(Evidence, evidence.id).removed_at is not None
+        actions = set(db.session.scalars(sa.select(Event.action)))
+        assert {"evidence_added", "evidence_removed"} <= actions
+
+    @pytest.mark.parametrize("name, data, message", [
+        ("programm.pdf", b"MZ\x90\x00\x03 this is an exe", "der Inhalt passt nicht zum Dateityp"),
+        ("skript.sh", b"#!/bin/sh\necho hallo", "dieser Dateityp wird nicht angenommen"),
+        ("leer.pdf", b"", "die Datei ist leer"),
+        ("foto.png", b"%PDF-1.4 disguised", "der Inhalt passt nicht zum Dateityp"),
+    ])
+    def test_wrong_or_disguised_types_are_refused(self, client, auth, audit, name, data, message):
+        auth.login("katrin@zentren-test.de")
+        response = self.upload(client, audit, name, data)
+        assert response.status_code == 422
+        assert message in response.get_data(as_text=True)
+        fresh()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+
+    def test_path_traversal_names_are_reduced_to_the_base_name(self, app, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        assert self.upload(client, audit, "../../etc/Prüfbericht.pdf", self.PDF).status_code == 200
+        fresh()
+        evidence = db.session.scalars(sa.select(Evidence)).one()
+        assert evidence.original_name == "Prüfbericht.pdf"
+
+    def test_oversize_file_is_refused(self, app, client, auth, audit):
+        app.config["EVIDENCE_MAX_BYTES"] = 1000
+        auth.login("katrin@zentren-test.de")
+        response = self.upload(client, audit, "gross.pdf", self.PDF + b"0" * 2000)
+        assert response.status_code == 422 and "die Datei ist zu groß" in response.get_data(as_text=True)
+        app.config["MAX_CONTENT_LENGTH"] = 1500
+        response = self.upload(client, audit, "gross.pdf", self.PDF + b"0" * 5000)
+        assert response.status_code == 413
+
+
+def big_catalog_yaml(criteria_per_category: int) -> str:
+    """A valid catalogue with 7 categories × n scale criteria (for query-count tests)."""
+    weights = [10, 15, 20, 15, 15, 10, 15]
+    lines = ["key: gross", f'version: "{criteria_per_category}"',
+             "title: {de: Großer Katalog, en: Large catalogue}", "categories:"]
+    for i, w in enumerate(weights):
+        code = "ABCDEFG"[i]
+        lines += [f"  - code: {code}", f"    title: {{de: Kategorie {code} Ä, en: Category {code}}}",
+                  f"    weight: {w}", "    criteria:"]
+        for j in range(1, criteria_per_category + 1):
+            lines += [f"      - code: {code}{j}",
+                      f"        title: {{de: Kriterium {code}{j} Ö, en: Criterion {code}{j}}}",
+                      "        guidance: {de: Prüfen Sie die Unterlagen., en: Check the documents.}",
+                      "        evidence: {de: Protokolle, en: Minutes}",
+                      "        type: scale", "        weight: 2"]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture
+def sized_audit(make_centre, team):
+    from audit_app.catalog import parse_catalog
+    from audit_app.services.catalogs import import_catalog
+
+    def make(per_category: int):
+        catalog = import_catalog(parse_catalog(big_catalog_yaml(per_category), checksum=str(per_category)),
+                                 activate=True).catalog
+        audit = svc.plan_audit(centre=make_centre(), catalog=catalog, kind=svc.AuditKind.INITIAL,
+                               planned_on=date(2026, 11, 2), lead_auditor=team["lead_auditor"],
+                               auditors=[team["auditor"]])
+        for criterion in domain_catalog(catalog.id).criteria:
+            svc.save_assessment(audit, criterion.code, svc.AnswerInput(points=2, comment="Kommentar äöü"),
+                                expected_version=1, actor=team["lead_auditor"])
+        svc.transition(audit, Action.SUBMIT, team["lead_auditor"])
+        db.session.commit()
+        return audit
+
+    return make
+
+
+def test_checklist_and_review_query_counts_do_not_grow(app, client, auth, sized_audit):
+    small, large = sized_audit(6), sized_audit(57)  # 42 and 399 criteria
+    counts = {}
+    for who, path in (("katrin@zentren-test.de", "checklist"), ("juergen@zentren-test.de", "review")):
+        auth.login(who)
+        for audit in (small, large):
+            client.get(f"/audits/{audit.id}/{path}")  # warm the catalogue cache
+            with count_queries(db.engine) as statements:
+                assert client.get(f"/audits/{audit.id}/{path}").status_code == 200
+            counts[(path, audit.id)] = len(statements)
+        auth.logout()
+    assert counts[("checklist", small.id)] == counts[("checklist", large.id)] <= 12
+    assert counts[("review", small.id)] == counts[("review", large.id)] <= 12
+
+
+def test_saving_a_criterion_takes_at_most_eight_queries(app, client, auth, audit):
+    auth.login("katrin@zentren-test.de")
+    save(client, audit, "A3", points="2")  # the first answer also starts the audit
+    token = csrf_token(client, f"/audits/{audit.id}/checklist")
+    for points, version in (("1", 1), ("2", 2)):
+        with count_queries(db.engine) as statements:
+            response = client.post(f"/audits/{audit.id}/checklist/A2", headers=HX,
+                                   data={"csrf_token": token, "points": points, "version": version})
+        assert response.status_code == 200
+        assert len(statements) <= 8, statements

@@ -1,0 +1,192 @@
+"""Route × role matrix, generated from the app's URL map.
+
+Every route must have an entry here: a new route without a permission decision fails the
+suite. GET routes are requested as every role and compared with the expected status; POST
+routes are sent (with a valid CSRF token) by every role that may not use them, and must be
+refused without changing anything.
+"""
+from __future__ import annotations
+
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from audit_app.extensions import db
+from audit_app.models import Event
+from tests.conftest import PASSWORD, csrf_token
+
+ROLES = ("anon", "admin", "lead", "auditor_on", "auditor_off", "contact_own", "contact_other")
+LOGGED_IN = ROLES[1:]
+TEAM_VIEW = {"admin", "lead", "auditor_on"}  # who sees the (undecided) audit
+CENTRE_VIEW = {"admin", "lead", "auditor_on", "contact_own"}  # who sees the audited centre
+MANAGERS = {"admin", "lead"}
+
+
+def expect(allowed, *, denied: int = 404, anon: int = 302) -> dict[str, int]:
+    return {role: (anon if role == "anon" else 200 if role in allowed else denied) for role in ROLES}
+
+
+GET = {
+    "main.index": expect(LOGGED_IN),
+    "main.hello": expect(LOGGED_IN),
+    "auth.login": {role: (200 if role == "anon" else 302) for role in ROLES},
+    "auth.password": expect(LOGGED_IN),
+    "audits.index": expect(LOGGED_IN),
+    "audits.plan": expect({"lead"}),
+    "audits.detail": expect(TEAM_VIEW),
+    "audits.checklist": expect(TEAM_VIEW),
+    "audits.review": expect(TEAM_VIEW),
+    "audits.card": expect(TEAM_VIEW),
+    "audits.download_evidence": expect(TEAM_VIEW),
+    "centres.index": expect(LOGGED_IN),
+    "centres.detail": expect(CENTRE_VIEW),
+    "centres.create": expect(MANAGERS),
+    "centres.edit": expect(MANAGERS),
+    "centres.import_csv": expect(MANAGERS),
+    "centres.export_csv": expect(LOGGED_IN),  # each exports only the centres they may see
+    "admin.index": {**expect({"admin"}), "admin": 302},  # forwards to the user list
+    "admin.users": expect({"admin"}),
+    "admin.user_new": expect({"admin"}),
+    "admin.user_edit": expect({"admin"}),
+    "admin.user_password": expect({"admin"}),
+    "admin.catalogs": expect({"admin"}),
+}
+
+#: POST endpoints: the roles that may use them. Everyone else is refused (403/404; anonymous
+#: users are sent to the sign-in page).
+POST = {
+    "auth.login": set(ROLES),
+    "auth.logout": set(LOGGED_IN),
+    "auth.password": set(LOGGED_IN),
+    "main.set_language": set(ROLES),
+    "audits.plan": {"lead"},
+    "audits.transition": {"auditor_on", "admin", "lead"},  # "start": lead auditor, lead, admin
+    "audits.save_criterion": {"auditor_on"},
+    "audits.upload_evidence": {"auditor_on"},
+    "audits.remove_evidence": {"auditor_on"},
+    "audits.review_criterion": set(),  # nobody: the audit is not under review
+    "centres.create": MANAGERS,
+    "centres.edit": MANAGERS,
+    "centres.import_csv": MANAGERS,
+    "admin.user_new": {"admin"},
+    "admin.user_edit": {"admin"},
+    "admin.user_password": {"admin"},
+    "admin.user_deactivate": {"admin"},
+    "admin.user_reactivate": {"admin"},
+    "admin.catalog_upload": {"admin"},
+    "admin.catalog_activate": {"admin"},
+    "admin.catalog_retire": {"admin"},
+}
+
+
+@pytest.fixture
+def world(make_user, make_centre, make_audit, catalog):
+    """Two centres, one audit in progress with evidence, and a user for every role."""
+    from audit_app.services import evidence as evidence_service
+    from flask import current_app
+
+    audited = make_centre(name="Technologiezentrum Göttingen")
+    other = make_centre(name="Gründerzentrum Jena", city="Jena", federal_state="TH")
+    users = {
+        "admin": make_user("admin", email="admin@matrix.de"),
+        "lead": make_user("lead", email="lead@matrix.de"),
+        "auditor_on": make_user("auditor", email="auditor-on@matrix.de"),
+        "auditor_off": make_user("auditor", email="auditor-off@matrix.de"),
+        "contact_own": make_user("contact", email="contact-own@matrix.de", centre=audited),
+        "contact_other": make_user("contact", email="contact-other@matrix.de", centre=other),
+    }
+    helper = make_user("auditor", email="helper@matrix.de")
+    audit = make_audit(audited, lead=users["auditor_on"], auditors=[helper], answers={"A2": 2})
+    from audit_app.services.audits import get_assessment
+
+    evidence = evidence_service.add_evidence(
+        audit, get_assessment(audit, "A2"), filename="Strategie.pdf",
+        data=b"%PDF-1.4\n%%EOF\n", actor=users["auditor_on"],
+        files_folder=current_app.config["FILES_FOLDER"], max_bytes=10_000,
+    )
+    db.session.commit()
+    values = {"audit_id": audit.id, "centre_id": audited.id, "evidence_id": evidence.id,
+              "code": "A2", "user_id": helper.id, "catalog_id": catalog.id,
+              "action": "start", "lang": "de"}
+    return {"users": users, "values": values}
+
+
+def _rules(app, method):
+    return sorted(
+        (r for r in app.url_map.iter_rules() if method in r.methods and r.endpoint != "static"),
+        key=lambda r: r.rule,
+    )
+
+
+def _url(app, rule, values):
+    missing = [a for a in rule.arguments if a not in values]
+    assert not missing, f"{rule.endpoint}: add values for {missing} to the matrix's world"
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
+
+
+def test_every_route_has_a_permission_decision(app):
+    undecided = [r.endpoint for r in _rules(app, "GET") if r.endpoint not in GET]
+    undecided += [r.endpoint for r in _rules(app, "POST") if r.endpoint not in POST]
+    assert not undecided, f"routes without an entry in the matrix: {sorted(set(undecided))}"
+
+
+def _login(client, email):
+    token = csrf_token(client)
+    response = client.post("/auth/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert response.status_code == 302, f"sign-in of {email} failed"
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("role", ROLES)
+def test_get_routes(app, client, world, role, backend):
+    if role != "anon":
+        _login(client, world["users"][role].email)
+    wrong = []
+    for rule in _rules(app, "GET"):
+        if rule.endpoint not in GET:
+            continue
+        response = client.get(_url(app, rule, world["values"]))
+        if response.status_code != GET[rule.endpoint][role]:
+            wrong.append(f"{rule.endpoint}: {response.status_code}, expected {GET[rule.endpoint][role]}")
+        if response.status_code == 302 and role == "anon":
+            assert "/auth/login" in response.headers["Location"]
+        response.close()
+    assert not wrong, f"{role}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("role", ROLES)
+def test_post_routes_refuse_everyone_else_and_change_nothing(app, client, world, role, backend):
+    if role != "anon":
+        _login(client, world["users"][role].email)
+    token = csrf_token(client, "/auth/login" if role == "anon" else "/")
+    events_before = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+    wrong = []
+    for rule in _rules(app, "POST"):
+        if rule.endpoint not in POST or role in POST[rule.endpoint]:
+            continue
+        data = {"csrf_token": token, "points": "3", "version": "2", "note": "Versuch",
+                "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "x.pdf")}
+        response = client.post(_url(app, rule, world["values"]), data=data,
+                               content_type="multipart/form-data")
+        expected = {302} if role == "anon" else {403, 404}
+        if response.status_code not in expected:
+            wrong.append(f"{rule.endpoint}: {response.status_code}")
+    db.session.rollback()
+    assert not wrong, f"{role} was not refused: " + "; ".join(wrong)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == events_before
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_every_post_route_refuses_a_missing_csrf_token(app, client, world, backend):
+    _login(client, world["users"]["admin"].email)
+    wrong = []
+    for rule in _rules(app, "POST"):
+        response = client.post(_url(app, rule, world["values"]), data={"note": "ohne Token"})
+        if response.status_code != 400:
+            wrong.append(f"{rule.endpoint}: {response.status_code}")
+    assert not wrong, "accepted without CSRF token: " + "; ".join(wrong)
