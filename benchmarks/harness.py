@@ -75,3 +75,29 @@ def measure(
         subject_s=statistics.median(subjects), ratio=statistics.median(ratios),
         target=target, pairs=pairs,
     )
+
+
+@dataclass
+class CountFigure:
+    """An absolute count (SQL queries): at a small and a large size, equal and under a limit."""
+
+    id: str
+    what: str
+    small: int
+    large: int | None  # None: a single measurement
+    limit: int | None
+
+    @property
+    def passed(self) -> bool:
+        equal = self.large is None or self.large == self.small
+        return equal and (self.limit is None or max(self.small, self.large or 0) <= self.limit)
+
+    def row(self) -> str:
+        measured = f"{self.small}" if self.large is None else f"{self.small} / {self.large}"
+        target = ("equal" if self.large is not None else "") + (
+            f" ≤ {self.limit}" if self.limit is not None else "")
+        return (f"{self.id:5} {self.what:46.46} {'queries':8} {measured:>25} {'':7} "
+                f"{target.strip():>7} {'pass' if self.passed else 'FAIL'}")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "passed": self.passed}
