@@ -11,7 +11,7 @@ from audit_app.extensions import db
 from audit_app.services import audits as svc
 from audit_app.services.scoring import score_audit
 from audit_app.workflow import Action, Decision
-from tests.conftest import count_queries, csrf_token
+from tests.conftest import count_queries, csrf_token, full_answers
 
 
 class TestConfiguration:
@@ -105,18 +105,6 @@ class TestSignIn:
 
 
 class TestStartPage:
-    def _complete(self, make_audit, catalog, **overrides):
-        from audit_app.services.catalogs import domain_catalog
-
-        answers = {}
-        for criterion in domain_catalog(catalog.id).criteria:
-            if criterion.type.value == "number":
-                answers[criterion.code] = Decimal(criterion.bands[-1].start)
-            else:
-                answers[criterion.code] = 3
-        answers.update(overrides)
-        return answers
-
     def test_shows_latest_percent_and_outcome_computed_by_hand(
         self, client, auth, make_user, make_centre, make_audit, catalog
     ):
@@ -129,11 +117,11 @@ class TestStartPage:
         # Göttingen: everything full marks except A2 (scale, w2) = 1 point.
         # Category A: Σw·p = 3·3 + 2·1 + 1·3 + 2·3 + 1·3 = 23 of Σw·3 = 27 → 85.185…%
         # Overall = (10·23/27·100 + 90·100) / 100 = 98.5185…% → shown 98,5 % ("award").
-        make_audit(göttingen, answers=self._complete(make_audit, catalog, A2=1))
+        make_audit(göttingen, answers=full_answers(catalog, A2=1))
         # Jena: D1 (knock-out, number) = 40 % → band 0 points → refuse.
         # Category D: Σw·p = 3·0 + 1·3 + 2·3 + 1·3 + 1·3 = 15 of 24 → 62.5 %
         # Overall = (15·62.5 + 85·100) / 100 = 94.375 % → shown 94,3 %.
-        make_audit(jena, answers=self._complete(make_audit, catalog, D1=Decimal("40")))
+        make_audit(jena, answers=full_answers(catalog, D1=Decimal("40")))
         auth.login("leitung@zentren-test.de")
         html = client.get("/").get_data(as_text=True)
         rows = {
@@ -150,7 +138,7 @@ class TestStartPage:
 
     def test_decided_audit_shows_the_decision(self, client, auth, make_user, make_audit, catalog):
         reviewer = make_user("lead", email="leitung@zentren-test.de")
-        audit = make_audit(answers=self._complete(make_audit, catalog, C4=0))
+        audit = make_audit(answers=full_answers(catalog, C4=0))
         svc.transition(audit, Action.SUBMIT, audit.lead_auditor)
         svc.transition(audit, Action.BEGIN_REVIEW, reviewer)
         assert score_audit(audit).outcome.value == "award_with_conditions"

@@ -13,20 +13,10 @@ from audit_app.models import Audit, Event, Evidence
 from audit_app.services import audits as svc
 from audit_app.services.catalogs import domain_catalog
 from audit_app.workflow import Action, AuditStatus, Decision
-from tests.conftest import count_queries, csrf_token, fresh
+from benchmarks.data import big_catalog_yaml
+from tests.conftest import count_queries, csrf_token, fresh, full_answers
 
 HX = {"HX-Request": "true"}
-
-
-def full_answers(catalog, **overrides):
-    answers = {}
-    for criterion in domain_catalog(catalog.id).criteria:
-        if criterion.type.value == "number":
-            answers[criterion.code] = Decimal(criterion.bands[-1].start)
-        else:
-            answers[criterion.code] = 3
-    answers.update(overrides)
-    return answers
 
 
 def version_of(audit, code) -> int:
@@ -407,24 +397,6 @@ class TestEvidence:
         app.config["MAX_CONTENT_LENGTH"] = 1500
         response = self.upload(client, audit, "gross.pdf", self.PDF + b"0" * 5000)
         assert response.status_code == 413
-
-
-def big_catalog_yaml(criteria_per_category: int) -> str:
-    """A valid catalogue with 7 categories × n scale criteria (for query-count tests)."""
-    weights = [10, 15, 20, 15, 15, 10, 15]
-    lines = ["key: gross", f'version: "{criteria_per_category}"',
-             "title: {de: Großer Katalog, en: Large catalogue}", "categories:"]
-    for i, w in enumerate(weights):
-        code = "ABCDEFG"[i]
-        lines += [f"  - code: {code}", f"    title: {{de: Kategorie {code} Ä, en: Category {code}}}",
-                  f"    weight: {w}", "    criteria:"]
-        for j in range(1, criteria_per_category + 1):
-            lines += [f"      - code: {code}{j}",
-                      f"        title: {{de: Kriterium {code}{j} Ö, en: Criterion {code}{j}}}",
-                      "        guidance: {de: Prüfen Sie die Unterlagen., en: Check the documents.}",
-                      "        evidence: {de: Protokolle, en: Minutes}",
-                      "        type: scale", "        weight: 2"]
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture
