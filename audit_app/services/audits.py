@@ -19,6 +19,8 @@ from ..models import (
     CatalogStatus,
     CatalogVersion,
     Centre,
+    Certificate,
+    CertificateStatus,
     User,
     utcnow,
 )
@@ -335,6 +337,7 @@ def transition(
         audit.decided_at = None
         audit.decided_by_id = None
         audit.override_reason = ""
+        _invalidate_certificates(audit, actor, note)
     _apply(audit, outcome, action, actor, note.strip())
     if action is Action.DECIDE:
         events.record(
@@ -352,6 +355,25 @@ def transition(
         )
     db.session.flush()
     return outcome
+
+
+def _invalidate_certificates(audit: Audit, actor: User, note: str) -> None:
+    """A reopened audit's certificates lose their validity (the decision they rest on is open)."""
+    certificates = db.session.scalars(
+        sa.select(Certificate).where(
+            Certificate.audit_id == audit.id,
+            Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.SUSPENDED)),
+        )
+    ).all()
+    for certificate in certificates:
+        old = certificate.status
+        certificate.status = CertificateStatus.INVALIDATED
+        certificate.status_reason = note.strip()
+        events.record(
+            "certificate_invalidated", actor=actor, subject_type="certificate",
+            subject_id=certificate.id, audit_id=audit.id, old=old.value,
+            new=CertificateStatus.INVALIDATED.value, note=certificate.number,
+        )
 
 
 def adjust_assessment(
