@@ -219,6 +219,17 @@ class ScoreResult:
         """True when every criterion has points or N/A."""
         return not self.missing
 
+    @property
+    def awarded_band(self) -> ReportBand | None:
+        """The report band, but only for an outcome that awards the label.
+
+        ``band`` follows the overall percent alone; a refused or incomplete audit at 90 %
+        must not be presented as "hervorragend".
+        """
+        if self.outcome in (Outcome.AWARD, Outcome.AWARD_WITH_CONDITIONS):
+            return self.band
+        return None
+
     def category(self, code: str) -> CategoryResult:
         """The result of the category ``code``; KeyError when there is none."""
         for result in self.categories:

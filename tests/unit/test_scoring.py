@@ -1188,3 +1188,28 @@ def test_pure_core_imports_neither_flask_nor_sqlalchemy(path):
             assert any(name == p or name.startswith(p + ".") for p in PURE_PACKAGES), (
                 f"{path.name} imports {name}"
             )
+
+
+def test_awarded_band_only_for_outcomes_that_award():
+    """A refused audit at a high percent shows no band; an awarded one shows its band."""
+    from audit_app.catalog.model import Catalog, Category, Criterion, Rules, ScoringType, Text
+
+    t = Text("x", "x")
+    catalog = Catalog(
+        key="k", version="1", title=t, rules=Rules(),
+        categories=(Category("A", t, 100, (
+            Criterion("A1", t, t, t, ScoringType.YESNO, 3, knockout=True),
+            Criterion("A2", t, t, t, ScoringType.SCALE, 3),
+            Criterion("A3", t, t, t, ScoringType.SCALE, 3),
+            Criterion("A4", t, t, t, ScoringType.SCALE, 3),
+            Criterion("A5", t, t, t, ScoringType.SCALE, 3),
+        )),),
+    )
+    from audit_app.scoring import Answer, score
+
+    refused = score(catalog, {"A1": Answer(points=0), **{f"A{i}": Answer(points=3) for i in range(2, 6)}})
+    # 12 of 15 points → 80 % ("sehr gut"), but the knock-out fails.
+    assert refused.outcome.value == "refuse" and refused.band is not None
+    assert refused.awarded_band is None
+    awarded = score(catalog, {f"A{i}": Answer(points=3) for i in range(1, 6)})
+    assert awarded.awarded_band.label.de == "hervorragend"
