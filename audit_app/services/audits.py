@@ -73,7 +73,7 @@ def plan_audit(
     if len(ids) != len(set(ids)):
         fields["team"] = _l("a person can be on the team only once")
     for user, role in team:
-        if user.centre_id == centre.id:
+        if user.centre_id is not None and user.centre_id == centre.id:
             fields["team"] = _l("%(name)s is a contact of this centre and cannot audit it", name=user.name)
         elif role is not TeamRole.GUEST and not user.has_role(Role.AUDITOR, Role.LEAD):
             fields["team"] = _l("%(name)s is not an auditor", name=user.name)
@@ -353,6 +353,10 @@ def transition(
             },
             note=audit.override_reason,
         )
+        if decision in (Decision.AWARD, Decision.AWARD_WITH_CONDITIONS):
+            from .certificates import issue_for  # same transaction: no decision without it
+
+            issue_for(audit, actor, audit.decided_at)
     db.session.flush()
     return outcome
 
