@@ -98,3 +98,21 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     screenshot(page, "audit-decided")
     assert page.js_errors == []
     assert (ARTIFACTS / "checklist-tablet.png").exists()
+
+
+def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page):
+    page.set_viewport_size({"width": 768, "height": 1024})
+    sign_in(page, live_server, "auditor4@demo.aiz-audit.de")
+    page.get_by_role("link", name=re.compile("A-2026-0013")).first.click()
+    card = page.locator("#crit-C3")
+    card.get_by_label("Kommentar").fill("Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
+    page.context.set_offline(True)
+    card.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#connection-status")).to_contain_text("Keine Verbindung")
+    assert card.get_by_label("Kommentar").input_value() == "Fördermittelberatung mit IHK – Notiz aus dem Gespräch"
+    page.context.set_offline(False)
+    card.locator("input[name=points][value='2']").check()
+    card.get_by_role("button", name="Speichern").click()
+    expect(page.locator("#crit-C3 [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.locator("#connection-status")).to_be_hidden()
+    screenshot(page, "checklist-offline-recovered")
