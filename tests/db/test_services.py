@@ -201,3 +201,19 @@ def test_events_cannot_be_changed_or_deleted(make_audit):
     with pytest.raises(AppendOnlyError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_cached_scores_follow_every_change(make_audit, make_user):
+    """Lists use cached results; a saved answer or a reviewer's adjustment changes the key."""
+    from audit_app.services.scoring import score_audit, score_audits
+
+    audit = make_audit(answers={"A2": 1})
+    first = score_audits([audit])[audit.id]
+    assert score_audits([audit])[audit.id] is first  # unchanged input: the cached result
+    category_a = first.category("A").percent
+    svc.save_assessment(audit, "A2", svc.AnswerInput(points=3), expected_version=2,
+                        actor=audit.lead_auditor)
+    db.session.commit()
+    second = score_audits([audit])[audit.id]
+    assert second is not first and second.category("A").percent > category_a
+    assert second == score_audit(audit)
