@@ -106,9 +106,11 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.audits import bp as audits_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.centres import bp as centres_bp
+    from .blueprints.certificates import bp as certificates_bp
     from .blueprints.main import bp as main_bp
+    from .blueprints.verify import bp as verify_bp
 
-    for bp in (main_bp, auth_bp, centres_bp, audits_bp, admin_bp):
+    for bp in (main_bp, auth_bp, centres_bp, audits_bp, admin_bp, certificates_bp, verify_bp):
         app.register_blueprint(bp)
 
 

@@ -52,3 +52,10 @@ ASSOCIATION_SHORT_NAME = "BVIZ"
 LOGIN_MAX_FAILURES_ACCOUNT = 5
 LOGIN_MAX_FAILURES_ADDRESS = 20
 LOGIN_LOCK_MINUTES = 15
+
+#: Certificates: the association's managing director who signs them, and the place printed
+#: beside the date.
+CERTIFICATE_DIRECTOR_NAME = "Dr. Hannelore Weißgerber"
+CERTIFICATE_PLACE = "Berlin"
+#: Tests only: a fixed "today" (a ``datetime.date``) for the public verification pages.
+VERIFY_TODAY = None

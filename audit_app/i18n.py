@@ -1,4 +1,4 @@
-"""Language selection: the user's setting, else the session's choice, else the browser, else German."""
+"""Language selection: ?lang= in the URL, the user's setting, else the session's choice, else the browser, else German."""
 from __future__ import annotations
 
 from flask import Flask, current_app, g, request, session
@@ -9,6 +9,9 @@ from flask_babel import lazy_gettext as _l
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    asked = request.args.get("lang")  # a shared link may name its language (?lang=en)
+    if asked in languages:
+        return asked
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("lang")

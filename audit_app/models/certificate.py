@@ -65,3 +65,12 @@ class Certificate(Base):
         if self.status is CertificateStatus.VALID and today > self.valid_until:
             return "expired"
         return self.status.value
+
+
+class CertificateSequence(Base):
+    """The last certificate number handed out per decision year (see services.certificates)."""
+
+    __tablename__ = "certificate_sequences"
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0, server_default="0")

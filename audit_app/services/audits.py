@@ -353,6 +353,10 @@ def transition(
             },
             note=audit.override_reason,
         )
+        if decision in (Decision.AWARD, Decision.AWARD_WITH_CONDITIONS):
+            from .certificates import issue_for  # same transaction: no decision without it
+
+            issue_for(audit, actor, audit.decided_at)
     db.session.flush()
     return outcome
 

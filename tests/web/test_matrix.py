@@ -51,6 +51,10 @@ GET = {
     "admin.user_edit": expect({"admin"}),
     "admin.user_password": expect({"admin"}),
     "admin.catalogs": expect({"admin"}),
+    "certificates.download": expect(TEAM_VIEW | {"contact_own"}),  # of the decided audit
+    "verify.form": {role: 200 for role in ROLES},  # public
+    "verify.show": {role: 200 for role in ROLES},
+    "verify.register": {role: 200 for role in ROLES},
 }
 
 #: POST endpoints: the roles that may use them. Everyone else is refused (403/404; anonymous
@@ -77,7 +81,11 @@ POST = {
     "admin.catalog_upload": {"admin"},
     "admin.catalog_activate": {"admin"},
     "admin.catalog_retire": {"admin"},
+    "certificates.change_status": {"lead"},
 }
+
+#: Values that differ per route where two rules use the same argument name.
+OVERRIDES = {"certificates.change_status": {"action": "suspend"}}
 
 
 @pytest.fixture
@@ -98,7 +106,20 @@ def world(make_user, make_centre, make_audit, catalog):
     }
     helper = make_user("auditor", email="helper@matrix.de")
     audit = make_audit(audited, lead=users["auditor_on"], auditors=[helper], answers={"A2": 2})
+    from audit_app.models import Certificate
+    from audit_app.services import audits as svc
     from audit_app.services.audits import get_assessment
+    from audit_app.workflow import Action, Decision
+    from tests.conftest import full_answers
+
+    # An earlier, decided audit of the same centre with its certificate.
+    decided = make_audit(audited, lead=users["auditor_on"], auditors=[helper],
+                         answers=full_answers(catalog))
+    svc.transition(decided, Action.SUBMIT, users["auditor_on"])
+    svc.transition(decided, Action.BEGIN_REVIEW, users["lead"])
+    svc.transition(decided, Action.DECIDE, users["lead"], decision=Decision.AWARD)
+    db.session.commit()
+    number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == decided.id))
 
     evidence = evidence_service.add_evidence(
         audit, get_assessment(audit, "A2"), filename="Strategie.pdf",
@@ -108,7 +129,7 @@ def world(make_user, make_centre, make_audit, catalog):
     db.session.commit()
     values = {"audit_id": audit.id, "centre_id": audited.id, "evidence_id": evidence.id,
               "code": "A2", "user_id": helper.id, "catalog_id": catalog.id,
-              "action": "start", "lang": "de"}
+              "action": "start", "lang": "de", "number": number}
     return {"users": users, "values": values}
 
 
@@ -120,6 +141,7 @@ def _rules(app, method):
 
 
 def _url(app, rule, values):
+    values = {**values, **OVERRIDES.get(rule.endpoint, {})}
     missing = [a for a in rule.arguments if a not in values]
     assert not missing, f"{rule.endpoint}: add values for {missing} to the matrix's world"
     with app.test_request_context():

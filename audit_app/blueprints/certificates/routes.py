@@ -1,0 +1,84 @@
+from flask import Response, abort, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ...extensions import db
+from ...permissions import can_view_audit, is_lead
+from ...services import certificates as service
+from ...services.errors import ServiceError
+from . import bp
+from .forms import StatusChangeForm
+
+
+def _load(number: str):
+    """The certificate, if the user may view its audit; 404 otherwise (no probing)."""
+    certificate = service.get_by_number(number)
+    if certificate is None or not can_view_audit(current_user, certificate.audit):
+        abort(404)
+    return certificate
+
+
+@bp.route("/<number>.pdf")
+@login_required
+def download(number: str):
+    """The stored PDF, byte for byte as issued."""
+    certificate = _load(number)
+    data = service.stored_pdf(certificate)
+    if data is None:
+        abort(404)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="Urkunde-{certificate.number}.pdf"')
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.route("/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])
+@login_required
+def change_status(number: str, action: str):
+    """Suspend, withdraw or reinstate a certificate (working-group leads only)."""
+    certificate = _load(number)
+    if not is_lead(current_user):
+        abort(403)
+    form = StatusChangeForm()
+    target = url_for("audits.detail", audit_id=certificate.audit_id)
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+        return redirect(target)
+    try:
+        service.change_status(certificate, action, current_user, form.reason.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(target)
+    db.session.commit()
+    flash(_("Certificate %(number)s: %(status)s.", number=certificate.number,
+            status=service.status_label(certificate.status.value)), "success")
+    return redirect(target)
+
+
+@bp.app_template_global("certificate_panel")
+def certificate_panel(audit) -> list[dict]:
+    """Plain values for templates/certificates/_panel.html: the audit's certificates.
+
+    Registered as a template global so the audit page needs only an include; the audit
+    page's view may pass it instead once it loads certificates itself.
+    """
+    today = service.today_in_berlin()
+    return [
+        {
+            "number": c.number,
+            "status": service.public_status(c, today),
+            "status_words": service.status_label(service.public_status(c, today)),
+            "status_reason": c.status_reason,
+            "valid_from": c.valid_from,
+            "valid_until": c.valid_until,
+            "has_pdf": bool(c.pdf_storage_key),
+            "can_suspend": c.status.value == "valid",
+            "can_withdraw": c.status.value in ("valid", "suspended"),
+            "can_reinstate": c.status.value == "suspended",
+        }
+        for c in service.for_audit(audit)
+    ]

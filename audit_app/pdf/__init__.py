@@ -1,0 +1,1 @@
+"""PDF output: context builders (plain values) and one safe WeasyPrint renderer."""

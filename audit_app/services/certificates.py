@@ -1,0 +1,359 @@
+"""Issuing certificates from awarding decisions; suspending, withdrawing, reinstating them.
+
+Every function flushes, never commits: the view or command owning the request commits once,
+so a certificate exists exactly when its decision does.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from ..extensions import db
+from ..models import Audit, Certificate, CertificateStatus, User, utcnow
+from ..scoring import Severity
+from ..workflow import Decision
+from . import events
+from .errors import ServiceError, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+BERLIN = ZoneInfo("Europe/Berlin")
+AWARDING = (Decision.AWARD, Decision.AWARD_WITH_CONDITIONS)
+
+
+class CertificateRenderFailed(ValidationFailed):
+    """The PDF could not be rendered; the decision must roll back with it."""
+
+
+def decision_day(moment: datetime) -> date:
+    """The calendar day of ``moment`` in Berlin (a naive moment counts as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BERLIN).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole months, clamped to the month's last day (31 May + 1 → 30 June)."""
+    import calendar
+
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month,
+                       day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(day: date, years: int) -> date:
+    """``day`` plus whole years; 29 February becomes 28 February in a common year."""
+    return add_months(day, 12 * years)
+
+
+def next_number(year: int) -> str:
+    """Take the next number ``AIZ-<year>-<nnnn>``; concurrent callers never get the same one.
+
+    The row of ``year`` in ``certificate_sequences`` is created if missing (ON CONFLICT DO
+    NOTHING absorbs the insert race on PostgreSQL) and incremented with UPDATE ... RETURNING,
+    which locks the row until the transaction ends (SQLite writers are serialised anyway).
+    A new year starts after the highest number already issued for it.
+    """
+    prefix = f"AIZ-{year}-"
+    existing = db.session.scalars(
+        sa.select(Certificate.number).where(Certificate.number.like(prefix + "%"))
+    ).all()
+    start = max((int(n[len(prefix):]) for n in existing if n[len(prefix):].isdigit()), default=0)
+    db.session.execute(
+        sa.text("INSERT INTO certificate_sequences (year, last) VALUES (:year, :start) "
+                "ON CONFLICT (year) DO NOTHING"),
+        {"year": year, "start": start},
+    )
+    last = db.session.execute(
+        sa.text("UPDATE certificate_sequences SET last = last + 1 WHERE year = :year "
+                "RETURNING last"),
+        {"year": year},
+    ).scalar_one()
+    return f"{prefix}{last:04d}"
+
+
+def _conditions(audit: Audit, day: date, months: int) -> list[dict]:
+    from .scoring import score_audit
+
+    deadline = add_months(day, months).isoformat()
+    return [
+        {
+            "criterion": f.criterion_code,
+            "text_de": f.text("de"),
+            "text_en": f.text("en"),
+            "deadline": deadline,
+        }
+        for f in score_audit(audit).findings
+        if f.severity == Severity.MINOR
+    ]
+
+
+def store_pdf(data: bytes) -> tuple[str, str]:
+    """Write PDF bytes under FILES_FOLDER/certificates/<sha256>.pdf: (sha256, storage key)."""
+    digest = hashlib.sha256(data).hexdigest()
+    key = f"certificates/{digest}.pdf"
+    path = os.path.join(current_app.config["FILES_FOLDER"], key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    if not os.path.exists(path):
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    return digest, key
+
+
+def pdf_path(certificate: Certificate) -> str | None:
+    """The stored PDF's file path, or None when there is none."""
+    if not certificate.pdf_storage_key:
+        return None
+    return os.path.join(current_app.config["FILES_FOLDER"], certificate.pdf_storage_key)
+
+
+def stored_pdf(certificate: Certificate) -> bytes | None:
+    """The issued PDF's bytes, checked against the stored SHA-256; None when missing.
+
+    A file whose hash no longer matches is never served (logged, treated as missing).
+    """
+    path = pdf_path(certificate)
+    if path is None or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if hashlib.sha256(data).hexdigest() != certificate.pdf_sha256:
+        log.error("stored PDF of certificate %s does not match its SHA-256", certificate.number)
+        return None
+    return data
+
+
+def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certificate:
+    """Issue the certificate of an awarding decision, with its PDF, in the caller's transaction.
+
+    valid_from is the decision day in Berlin, valid_until that day plus the catalogue's
+    validity years; conditions are the minor findings with their deadline. A still-valid
+    earlier certificate of the centre becomes SUPERSEDED. Raises CertificateRenderFailed
+    (a ValidationFailed) when the PDF cannot be rendered: the caller rolls everything back.
+    """
+    from ..pdf.certificate import certificate_context, render_certificate
+
+    rules = audit.catalog.rules or {}
+    validity = int(rules.get("validity_years", 5))
+    deadline_months = int(rules.get("condition_deadline_months", 3))
+    day = decision_day(now or audit.decided_at or utcnow())
+    certificate = Certificate(
+        number=next_number(day.year),
+        audit=audit,
+        centre_id=audit.centre_id,
+        catalog_id=audit.catalog_id,
+        issued_at=now or utcnow(),
+        valid_from=day,
+        valid_until=add_years(day, validity),
+        status=CertificateStatus.VALID,
+        conditions=(_conditions(audit, day, deadline_months)
+                    if audit.decision is Decision.AWARD_WITH_CONDITIONS else []),
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    events.record(
+        "certificate_issued", actor=actor, subject_type="certificate", subject_id=certificate.id,
+        audit_id=audit.id,
+        new={"number": certificate.number, "valid_from": day.isoformat(),
+             "valid_until": certificate.valid_until.isoformat(),
+             "conditions": len(certificate.conditions)},
+    )
+    previous = db.session.scalars(
+        sa.select(Certificate).where(
+            Certificate.centre_id == audit.centre_id,
+            Certificate.id != certificate.id,
+            Certificate.status == CertificateStatus.VALID,
+            Certificate.valid_until >= day,
+        )
+    ).all()
+    for old in previous:
+        old.status = CertificateStatus.SUPERSEDED
+        old.superseded_by_id = certificate.id
+        events.record(
+            "certificate_superseded", actor=actor, subject_type="certificate", subject_id=old.id,
+            audit_id=old.audit_id, old=CertificateStatus.VALID.value,
+            new=CertificateStatus.SUPERSEDED.value, note=f"{old.number} → {certificate.number}",
+        )
+    try:
+        data = render_certificate(certificate_context(certificate, "de"))
+    except Exception:
+        log.exception("certificate PDF for audit %s failed to render", audit.id)
+        raise CertificateRenderFailed(
+            _l("The certificate could not be created, so the decision was not saved. "
+               "Please try again or tell the association office.")
+        ) from None
+    certificate.pdf_sha256, certificate.pdf_storage_key = store_pdf(data)
+    events.record(
+        "certificate_pdf_stored", actor=actor, subject_type="certificate",
+        subject_id=certificate.id, audit_id=audit.id,
+        new={"sha256": certificate.pdf_sha256, "size": len(data)},
+    )
+    db.session.flush()
+    return certificate
+
+
+# --- status changes by a working-group lead ---------------------------------------------------
+
+#: action → (statuses it applies to, resulting status)
+STATUS_ACTIONS: dict[str, tuple[tuple[CertificateStatus, ...], CertificateStatus]] = {
+    "suspend": ((CertificateStatus.VALID,), CertificateStatus.SUSPENDED),
+    "withdraw": ((CertificateStatus.VALID, CertificateStatus.SUSPENDED),
+                 CertificateStatus.WITHDRAWN),
+    "reinstate": ((CertificateStatus.SUSPENDED,), CertificateStatus.VALID),
+}
+
+
+class StatusChangeRefused(ServiceError):
+    """The action does not apply to the certificate's current status."""
+
+
+def change_status(certificate: Certificate, action: str, actor: User, reason: str) -> None:
+    """Suspend, withdraw or reinstate a certificate; a written reason is required."""
+    if action not in STATUS_ACTIONS:
+        raise ValidationFailed(_l("unknown action"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(_l("a reason is required"), fields={"reason": _l("required")})
+    if len(reason) > 2000:
+        raise ValidationFailed(_l("the reason is too long"),
+                               fields={"reason": _l("must be at most %(limit)s characters",
+                                                    limit=2000)})
+    sources, target = STATUS_ACTIONS[action]
+    if certificate.status not in sources:
+        raise StatusChangeRefused(_l("This step is not possible for this certificate now."))
+    old = certificate.status
+    certificate.status = target
+    certificate.status_reason = reason
+    events.record(
+        f"certificate_{action}", actor=actor, subject_type="certificate",
+        subject_id=certificate.id, audit_id=certificate.audit_id, old=old.value,
+        new=target.value, note=reason,
+    )
+    db.session.flush()
+
+
+def get_by_number(number: str) -> Certificate | None:
+    return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+
+
+def for_audit(audit: Audit) -> list[Certificate]:
+    """The audit's certificates, newest first."""
+    return list(db.session.scalars(
+        sa.select(Certificate).where(Certificate.audit_id == audit.id)
+        .order_by(Certificate.id.desc())
+    ))
+
+
+# --- public verification --------------------------------------------------------------------
+
+NUMBER_PATTERN = r"AIZ-\d{4}-\d{4,6}"
+
+
+def today_in_berlin() -> date:
+    """Today's date for validity checks (VERIFY_TODAY fixes it in tests)."""
+    fixed = current_app.config.get("VERIFY_TODAY")
+    if fixed:
+        return fixed if isinstance(fixed, date) else date.fromisoformat(str(fixed))
+    return datetime.now(BERLIN).date()
+
+
+def public_status(certificate: Certificate, today: date) -> str:
+    """valid / expiring / expired / suspended / withdrawn / superseded / invalid."""
+    status = certificate.effective_status(today)
+    if status == CertificateStatus.VALID.value and certificate.valid_until <= add_years(today, 1):
+        return "expiring"  # still valid, ends within the next 12 months
+    return "invalid" if status == CertificateStatus.INVALIDATED.value else status
+
+
+def verification(number: str, today: date) -> dict | None:
+    """What the public may know about a certificate, as plain values; None when unknown.
+
+    Exactly what the certificate itself shows, plus its status and the PDF's SHA-256.
+    """
+    import re
+
+    number = (number or "").strip().upper()
+    if not re.fullmatch(NUMBER_PATTERN, number):
+        return None
+    row = db.session.execute(
+        sa.select(Certificate, Audit.kind)
+        .join(Audit, Audit.id == Certificate.audit_id)
+        .where(Certificate.number == number)
+        .options(joinedload(Certificate.centre), joinedload(Certificate.catalog),
+                 joinedload(Certificate.superseded_by))
+    ).first()
+    if row is None:
+        return None
+    certificate, kind = row
+    return {
+        "number": certificate.number,
+        "status": public_status(certificate, today),
+        "centre": {"name": certificate.centre.name, "city": certificate.centre.city},
+        "operating_company": certificate.centre.operating_company,
+        "label": "Anerkanntes Innovationszentrum",
+        "valid_from": certificate.valid_from,
+        "valid_until": certificate.valid_until,
+        "catalog": {"key": certificate.catalog.key, "version": certificate.catalog.version,
+                    "title_de": certificate.catalog.title_de,
+                    "title_en": certificate.catalog.title_en},
+        "pdf_sha256": certificate.pdf_sha256,
+        "superseded_by": certificate.superseded_by.number if certificate.superseded_by else None,
+        "kind": kind.value,
+    }
+
+
+def register(today: date) -> list[tuple[str, list[dict]]]:
+    """Centres holding a valid label on ``today``, grouped by federal state (one query)."""
+    from ..models import FEDERAL_STATES, Centre
+
+    rows = db.session.execute(
+        sa.select(Centre.name, Centre.city, Centre.federal_state, Certificate.number,
+                  Certificate.valid_until)
+        .join(Centre, Centre.id == Certificate.centre_id)
+        .where(Certificate.status == CertificateStatus.VALID,
+               Certificate.valid_from <= today, Certificate.valid_until >= today)
+        .order_by(Centre.federal_state, Centre.name)
+    ).all()
+    groups: dict[str, list[dict]] = {}
+    for name, city, state, number, valid_until in rows:
+        groups.setdefault(FEDERAL_STATES.get(state, state), []).append(
+            {"name": name, "city": city, "number": number, "valid_until": valid_until})
+    return sorted(groups.items())
+
+
+#: The public status in words (pages show colour *and* these words).
+STATUS_WORDS = {
+    "valid": _l("valid"),
+    "expiring": _l("expiring soon"),
+    "expired": _l("expired"),
+    "suspended": _l("suspended"),
+    "withdrawn": _l("withdrawn"),
+    "superseded": _l("superseded"),
+    "invalid": _l("invalid"),
+}
+STATUS_EXPLAINED = {
+    "valid": _l("The centre holds the quality label."),
+    "expiring": _l("The centre holds the quality label; its validity ends within the next 12 months."),
+    "expired": _l("The validity of this certificate has ended."),
+    "suspended": _l("This certificate is suspended: the label does not hold at present."),
+    "withdrawn": _l("This certificate has been withdrawn: the label does not hold."),
+    "superseded": _l("This certificate has been replaced by a newer one."),
+    "invalid": _l("This certificate is not valid."),
+}
+
+
+def status_label(status: str) -> str:
+    """The public status in the request's language."""
+    return str(STATUS_WORDS.get(status, status))
