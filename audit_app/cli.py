@@ -172,8 +172,41 @@ def demo_command() -> None:
         click.echo(f"  {email:38} {name:28} {roles}")
 
 
+@click.command("reminders")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Pretend today is this date (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Only print the due reminders, send nothing.")
+def reminders_command(today, dry_run: bool) -> None:
+    """Print the due renewal reminders and, when SMTP is configured, send them."""
+    from datetime import date
+
+    from .services import reminders
+
+    day = today.date() if today else date.today()
+    due = reminders.due_reminders(day)
+    if not due:
+        click.echo("No reminders are due.")
+        return
+    for r in due:
+        c = r.certificate
+        to = ", ".join(r.recipients) or "(no recipient: add a contact e-mail to the centre)"
+        click.echo(f"{c.number}\t{c.centre.name}\tvalid until {c.valid_until.isoformat()}\t"
+                   f"{r.days_left} days left\tstage {r.stage}\t{to}")
+    config = current_app.config
+    if dry_run or not config.get("MAIL_SERVER"):
+        click.echo("Not sent: " + ("--dry-run." if dry_run else "no MAIL_SERVER configured."))
+        return
+    try:
+        count = reminders.send(due, config)
+    except OSError as exc:  # smtplib errors are OSErrors too
+        db.session.rollback()
+        _fail(f"Sending failed, nothing recorded: {exc}")
+    db.session.commit()
+    click.echo(f"Sent {count} reminder(s).")
+
+
 def init_app(app: Flask) -> None:
-    for command in (init_command, demo_command, catalog_cli, user_cli):
+    for command in (init_command, demo_command, catalog_cli, user_cli, reminders_command):
         app.cli.add_command(command)
 
 

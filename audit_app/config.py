@@ -59,3 +59,11 @@ CERTIFICATE_DIRECTOR_NAME = "Dr. Hannelore Weißgerber"
 CERTIFICATE_PLACE = "Berlin"
 #: Tests only: a fixed "today" (a ``datetime.date``) for the public verification pages.
 VERIFY_TODAY = None
+
+#: Outgoing mail for renewal reminders (`flask --app audit_app reminders`); no server, no mail.
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_SENDER = "geschaeftsstelle@example.org"
