@@ -244,6 +244,21 @@ def change_status(certificate: Certificate, action: str, actor: User, reason: st
     db.session.flush()
 
 
+def not_renewed() -> sa.ColumnElement[bool]:
+    """SQL condition on ``Certificate``: no later valid certificate of the same centre exists.
+
+    A centre's label expires when its latest valid certificate does; lists and reminders
+    must not announce the expiry of a certificate that a renewal already replaced.
+    """
+    later = sa.orm.aliased(Certificate)
+    return ~(
+        sa.select(later.id)
+        .where(later.centre_id == Certificate.centre_id, later.status == CertificateStatus.VALID,
+               later.valid_until > Certificate.valid_until)
+        .exists()
+    )
+
+
 def get_by_number(number: str) -> Certificate | None:
     return db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
 

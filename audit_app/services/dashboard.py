@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from ..extensions import db
 from ..models import Assessment, Audit, AuditMember, Certificate, CertificateStatus, Centre
 from ..workflow import AuditStatus, Decision
+from .certificates import not_renewed
 
 OPEN_FOR_TEAM = (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS, AuditStatus.CHANGES_REQUESTED)
 
@@ -97,22 +98,13 @@ def lead_dashboard(today: date, *, limit: int = 20) -> LeadDashboard:
         .options(joinedload(Audit.centre))
         .order_by(Audit.due_on, Audit.id).limit(limit)
     ))
-    # A centre's label expires when its *latest* valid certificate does: a centre that has
-    # already renewed is not listed with its old certificate.
-    later = sa.orm.aliased(Certificate)
-    renewed = (
-        sa.select(later.id)
-        .where(later.centre_id == Certificate.centre_id, later.status == CertificateStatus.VALID,
-               later.valid_until > Certificate.valid_until)
-        .exists()
-    )
     expiring = list(db.session.scalars(
         sa.select(Certificate)
         .where(Certificate.status == CertificateStatus.VALID,
                Certificate.valid_from <= today,
                Certificate.valid_until >= today,
                Certificate.valid_until <= today + timedelta(days=365),
-               ~renewed)
+               not_renewed())
         .options(joinedload(Certificate.centre))
         .order_by(Certificate.valid_until).limit(limit)
     ))

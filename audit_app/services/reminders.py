@@ -11,12 +11,13 @@ from datetime import date
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Centre, Certificate, CertificateStatus, Event, User
 from ..workflow import Role
 from . import events
+from .certificates import not_renewed
 
 #: Days before expiry at which a reminder is due, largest first.
 STAGES = (365, 180, 90, 30)
@@ -51,19 +52,12 @@ def due_reminders(today: date) -> list[Reminder]:
     Only the latest valid certificate of a centre counts (a centre that has renewed is not
     reminded of its old one). Recipients: the centre's contact e-mail and its contact users.
     """
-    later = sa.orm.aliased(Certificate)
-    renewed = (
-        sa.select(later.id)
-        .where(later.centre_id == Certificate.centre_id, later.status == CertificateStatus.VALID,
-               later.valid_until > Certificate.valid_until)
-        .exists()
-    )
     candidates = list(db.session.scalars(
         sa.select(Certificate)
         .where(Certificate.status == CertificateStatus.VALID, Certificate.valid_from <= today,
                Certificate.valid_until >= today,
                Certificate.valid_until <= date.fromordinal(today.toordinal() + STAGES[0]),
-               ~renewed)
+               not_renewed())
         .options(joinedload(Certificate.centre).selectinload(Centre.contacts)
                  .selectinload(User.role_rows))
         .order_by(Certificate.valid_until)

@@ -120,3 +120,10 @@ def test_a_failing_mail_server_records_nothing(app, runner, certificates):
     fresh()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
         Event.action == "reminder_sent")) == 0
+
+
+def test_lead_dashboard_lists_expiring_labels_but_not_renewed_ones(certificates):
+    from audit_app.services.dashboard import lead_dashboard
+
+    numbers = [c.number for c in lead_dashboard(date(2026, 11, 26)).expiring]
+    assert numbers == ["AIZ-2022-0001"]  # Würzburg's 2027 certificate was renewed
