@@ -89,15 +89,17 @@ def register_extensions(app: Flask) -> None:
 
         from .models import User
 
-        # Every request loads its user: one query with the roles joined in.
-        user = (
-            db.session.scalars(
-                sa.select(User).where(User.id == int(user_id))
-                .options(joinedload(User.role_rows))
-            ).unique().first()
-            if user_id.isdigit()
-            else None
-        )
+        # Every request loads its user: one query with the roles joined in. The session
+        # holds "<id>:<session_version>"; a password change raises the version and so ends
+        # every other session and remember-me cookie of that user.
+        ident, _sep, version = user_id.partition(":")
+        if not (ident.isdigit() and version.isdigit()):
+            return None
+        user = db.session.scalars(
+            sa.select(User).where(User.id == int(ident)).options(joinedload(User.role_rows))
+        ).unique().first()
+        if user is None or user.session_version != int(version):
+            return None
         return user if user is not None and user.active else None
 
 

@@ -54,6 +54,9 @@ class Certificate(Base):
     )
     pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     pdf_storage_key: Mapped[str | None] = mapped_column(sa.String(200))
+    #: The English rendering, made at issuing next to the German original.
+    pdf_en_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    pdf_en_storage_key: Mapped[str | None] = mapped_column(sa.String(200))
 
     audit: Mapped[Audit] = relationship()
     centre: Mapped[Centre] = relationship(back_populates="certificates")

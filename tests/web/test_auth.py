@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from audit_app.extensions import db
 from audit_app.models import Event, LoginAttempt, User
 from audit_app.services import throttle
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, IsolatedClient, csrf_token
 
 LOCKED = "Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in 15 Minuten erneut."
 WRONG = "E-Mail oder Passwort ist falsch."
@@ -335,3 +335,43 @@ class TestChangePassword:
         html = self._post(client, WRONG_PASSWORD, "kurz", "kurz").get_data(as_text=True)
         assert "The current password is wrong." in html
         assert "The password must have at least 12 characters." in html
+
+
+class TestPasswordChangeEndsOtherSessions:
+    NEW = "Neues-Passwort-für-Jürgen-2026"
+
+    def test_changing_the_password_ends_the_other_sessions_but_not_this_one(self, app, user):
+        app.test_client_class = IsolatedClient
+        laptop, tablet = app.test_client(), app.test_client()
+        for client in (laptop, tablet):
+            assert sign_in(client, EMAIL, PASSWORD).status_code == 302
+            assert signed_in(client)
+        page = laptop.get("/auth/password", environ_base={"REMOTE_ADDR": ADDRESS})
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.get_data(as_text=True))[1]
+        response = laptop.post("/auth/password", data={
+            "current_password": PASSWORD, "new_password": self.NEW,
+            "new_password_repeat": self.NEW, "csrf_token": token,
+        }, environ_base={"REMOTE_ADDR": ADDRESS})
+        assert response.status_code == 302
+        assert signed_in(laptop)
+        assert not signed_in(tablet)
+        assert tablet.get("/", environ_base={"REMOTE_ADDR": ADDRESS}).headers[
+            "Location"].startswith("/auth/login")
+
+    def test_an_admin_reset_ends_every_session_of_that_user(self, app, user, make_user):
+        app.test_client_class = IsolatedClient
+        tablet = app.test_client()
+        assert sign_in(tablet, EMAIL, PASSWORD).status_code == 302
+        with app.app_context():
+            account = db.session.get(User, user.id)
+            account.set_password("Zurückgesetzt-durch-Admin-2026")
+            db.session.commit()
+        assert not signed_in(tablet)
+
+    def test_a_session_cookie_in_the_old_format_is_not_accepted(self, app, user):
+        app.test_client_class = IsolatedClient
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        assert client.get("/").status_code == 302

@@ -107,6 +107,8 @@ def password():
             apply_service_errors(form, exc)
         else:
             db.session.commit()
+            # The new session version ends every other session; this one continues.
+            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
     return render_template("auth/password.html", form=form, title=_("Change password"))
