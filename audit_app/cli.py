@@ -210,4 +210,4 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(command)
 
 
-__all__ = ["init_app", "import_all_catalogs"]
+__all__ = ["import_all_catalogs", "init_app"]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, request, session
 from flask_babel import Babel, get_translations
-from flask_login import LoginManager, current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user
 
 
 def select_locale() -> str:

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
 
         page = auditor.get(f"/audits/{ids['a40']}/checklist").get_data(as_text=True)
         token = _token(page)
-        state = {"version": int(re.search(r'id="crit-A2".*?name="version" value="(\d+)"', page, re.S).group(1)),
+        state = {"version": int(re.search(r'id="crit-A2".*?name="version" value="(\d+)"', page, re.DOTALL).group(1)),
                  "points": 1}
 
         def save():

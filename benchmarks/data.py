@@ -65,8 +65,8 @@ def sized_catalog(per_category: int):
 
 def answered_audit(catalog, team, *, submit: bool = False, name: str = "Technologiezentrum Göttingen"):
     """An audit on ``catalog`` with every criterion answered (300-character comments)."""
-    from audit_app.models import Centre
     from audit_app.extensions import db
+    from audit_app.models import Centre
     from audit_app.services import audits as svc
     from audit_app.services.catalogs import domain_catalog
     from audit_app.workflow import Action, AuditKind

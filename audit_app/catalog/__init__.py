@@ -1,4 +1,5 @@
 """Criteria catalogues: pure data and the YAML loader (no Flask, no SQLAlchemy)."""
+from .loader import load_catalog, parse_catalog  # noqa: F401
 from .model import (  # noqa: F401
     LANGUAGES,
     MAX_POINTS,
@@ -15,4 +16,3 @@ from .model import (  # noqa: F401
     ScoringType,
     Text,
 )
-from .loader import load_catalog, parse_catalog  # noqa: F401

@@ -6,10 +6,10 @@ database rows that were imported from one) and is never mutated afterwards.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
-from typing import Iterator
 
 LANGUAGES = ("de", "en")
 

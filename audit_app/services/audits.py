@@ -6,10 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
-
-from ..catalog import Criterion, ScoringType
 from flask_babel import lazy_gettext as _l
 
+from ..catalog import Criterion, ScoringType
 from ..extensions import db
 from ..models import (
     Assessment,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Assessment, Audit, AuditMember, Certificate, CertificateStatus, Centre
+from ..models import Assessment, Audit, AuditMember, Centre, Certificate, CertificateStatus
 from ..workflow import AuditStatus, Decision
 from .certificates import not_renewed
 

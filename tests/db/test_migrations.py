@@ -18,10 +18,9 @@ def _drift(connection) -> list:
 
 def test_upgrade_from_nothing_matches_the_models(app, backend):
     # Both backends' test schemas are built from nothing by the migrations (conftest).
-    with app.app_context():
-        with db.engine.connect() as conn:
-            diff = _drift(conn)
-            tables = set(sa.inspect(conn).get_table_names())
+    with app.app_context(), db.engine.connect() as conn:
+        diff = _drift(conn)
+        tables = set(sa.inspect(conn).get_table_names())
     assert diff == [], f"models and migrations differ: {diff}"
     assert {"users", "centres", "catalogs", "catalog_criteria", "audits", "assessments",
             "evidence", "certificates", "events"} <= tables

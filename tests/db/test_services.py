@@ -42,7 +42,7 @@ class TestCatalogImport:
         ).all()
         assert len(codes) == 40 and codes[0] == "A1" and codes[-1] == "G6"
         domain = domain_catalog(catalog.id)
-        assert domain.criterion("B1").points_for_value(Decimal("3000")) == 3
+        assert domain.criterion("B1").points_for_value(Decimal(3000)) == 3
         assert domain.criterion("A1").knockout and not domain.criterion("A1").na_allowed
         assert domain.rules.validity_years == 5
         assert domain.title.de == "AIZ-Kriterienkatalog 2026"

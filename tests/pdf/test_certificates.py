@@ -21,6 +21,7 @@ from audit_app.services import certificates as cert_svc
 from audit_app.workflow import Action, AuditKind, AuditStatus, Decision
 from tests.conftest import csrf_token, fresh, full_answers
 
+
 @pytest.fixture
 def team(make_user):
     return {

@@ -41,12 +41,12 @@ def reload(user: User) -> User:
 
 
 def field_error(html: str, field: str) -> str:
-    match = re.search(rf'<small class="field-error" id="{field}-error">(.*?)</small>', html, re.S)
+    match = re.search(rf'<small class="field-error" id="{field}-error">(.*?)</small>', html, re.DOTALL)
     return match.group(1) if match else ""
 
 
 def table_body(html: str) -> str:
-    return re.search(r"<tbody>.*?</tbody>", html, re.S).group(0)
+    return re.search(r"<tbody>.*?</tbody>", html, re.DOTALL).group(0)
 
 
 def event_log_text() -> str:
@@ -118,13 +118,13 @@ class TestUserList:
         html = client.get("/admin/users").get_data(as_text=True)
         assert "3 Benutzer" in html
         html = table_body(html)
-        row = re.search(r"Jörg Weiß.*?</tr>", html, re.S).group(0)
+        row = re.search(r"Jörg Weiß.*?</tr>", html, re.DOTALL).group(0)
         assert "kontakt.jena@zentren-test.de" in row
         assert "Ansprechperson des Zentrums" in row and "Gründerzentrum Jena" in row
         assert "aktiv" in row and "nie" in row
-        row = re.search(r"Dr. Özlem Yıldız.*?</tr>", html, re.S).group(0)
+        row = re.search(r"Dr. Özlem Yıldız.*?</tr>", html, re.DOTALL).group(0)
         assert "Arbeitskreisleitung" in row and "Auditor/in" in row
-        row = re.search(r"Birgit Schäfer.*?</tr>", html, re.S).group(0)
+        row = re.search(r"Birgit Schäfer.*?</tr>", html, re.DOTALL).group(0)
         assert re.search(r"\d\d\.\d\d\.\d{4}, \d\d:\d\d", row)  # signed in just now
         assert "(Sie)" in row
 
@@ -415,7 +415,7 @@ def upload(client, data: bytes, filename: str = "aiz-2027.yaml"):
 class TestCatalogues:
     def test_list_shows_versions_with_status_criteria_and_checksum(self, client, admin, catalog):
         html = client.get("/admin/catalogs").get_data(as_text=True)
-        row = re.search(r"<th scope=\"row\" class=\"nowrap\">aiz 2026</th>.*?</tr>", html, re.S).group(0)
+        row = re.search(r"<th scope=\"row\" class=\"nowrap\">aiz 2026</th>.*?</tr>", html, re.DOTALL).group(0)
         assert "AIZ-Kriterienkatalog 2026" in row and "aktiv" in row
         assert '<td class="num">40</td>' in row
         assert catalog.checksum[:12] in row
@@ -503,4 +503,4 @@ class TestCatalogues:
         html = client.get("/admin/catalogs").get_data(as_text=True)
         assert "Katalog aiz Version 2026 ist außer Kraft gesetzt." in html
         assert "außer Kraft" in re.search(r"<th scope=\"row\" class=\"nowrap\">aiz 2026</th>.*?</tr>",
-                                          html, re.S).group(0)
+                                          html, re.DOTALL).group(0)

@@ -121,11 +121,11 @@ class TestStartPage:
         # Jena: D1 (knock-out, number) = 40 % → band 0 points → refuse.
         # Category D: Σw·p = 3·0 + 1·3 + 2·3 + 1·3 + 1·3 = 15 of 24 → 62.5 %
         # Overall = (15·62.5 + 85·100) / 100 = 94.375 % → shown 94,3 %.
-        make_audit(jena, answers=full_answers(catalog, D1=Decimal("40")))
+        make_audit(jena, answers=full_answers(catalog, D1=Decimal(40)))
         auth.login("leitung@zentren-test.de")
         html = client.get("/").get_data(as_text=True)
         rows = {
-            name: re.search(re.escape(name) + r".*?</tr>", html, re.S).group(0)
+            name: re.search(re.escape(name) + r".*?</tr>", html, re.DOTALL).group(0)
             for name in ("Technologiezentrum Göttingen", "Gründerzentrum Jena", "Zentrum Überlingen ohne Audit")
         }
         assert "98,5\u00a0%" in rows["Technologiezentrum Göttingen"]

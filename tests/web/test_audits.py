@@ -166,8 +166,8 @@ class TestChecklist:
         response = save(client, audit, "A2", points="1", comment="von Katrin", version=1)
         assert response.status_code == 409
         html = response.get_data(as_text=True)
-        theirs = re.search(r'data-testid="conflict-theirs">(.*?)</dd>', html, re.S).group(1)
-        mine = re.search(r'data-testid="conflict-mine">(.*?)</dd>', html, re.S).group(1)
+        theirs = re.search(r'data-testid="conflict-theirs">(.*?)</dd>', html, re.DOTALL).group(1)
+        mine = re.search(r'data-testid="conflict-mine">(.*?)</dd>', html, re.DOTALL).group(1)
         assert "3 – vorbildlich" in theirs and "von Thomas" in theirs
         assert "1 – ansatzweise" in mine and "von Katrin" in mine
         assert re.search(r'name="version" value="(\d+)"', html).group(1) == "2"  # saving again overwrites knowingly

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ LOCKED = "Zu viele fehlgeschlagene Anmeldeversuche. Bitte versuchen Sie es in 15
 WRONG = "E-Mail oder Passwort ist falsch."
 EMAIL = "jürgen.müller@zentren-test.de"
 WRONG_PASSWORD = "Falsches-Passwort-äöü-1"
-START = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
 
 class FixedClock:

@@ -8,7 +8,6 @@ from audit_app.models import Audit, CatalogStatus, CatalogVersion, Centre, User
 from audit_app.workflow import AuditStatus, Decision, Role
 from tests.conftest import CRITERIA, fresh
 
-
 _fresh = fresh
 
 

@@ -91,8 +91,9 @@ OVERRIDES = {"certificates.change_status": {"action": "suspend"}}
 @pytest.fixture
 def world(make_user, make_centre, make_audit, catalog):
     """Two centres, one audit in progress with evidence, and a user for every role."""
-    from audit_app.services import evidence as evidence_service
     from flask import current_app
+
+    from audit_app.services import evidence as evidence_service
 
     audited = make_centre(name="Technologiezentrum Göttingen")
     other = make_centre(name="Gründerzentrum Jena", city="Jena", federal_state="TH")

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("centres", __name__, url_prefix="/centres")
 
-from . import routes  # noqa: E402,F401
+from . import routes  # noqa: F401
