@@ -101,3 +101,26 @@ class CountFigure:
 
     def as_dict(self) -> dict:
         return {**asdict(self), "passed": self.passed}
+
+
+@dataclass
+class MemoryFigure:
+    """Resident memory growth over a repeated operation, in bytes, under a limit."""
+
+    id: str
+    what: str
+    growth: int
+    limit: int
+
+    @property
+    def passed(self) -> bool:
+        return self.growth < self.limit
+
+    def row(self) -> str:
+        measured = f"{self.growth / 2**20:+.1f} MB"
+        target = f"< {self.limit / 2**20:g} MB"
+        return (f"{self.id:5} {self.what:46.46} {'RSS':8} {measured:>25} {'':7} "
+                f"{target:>7} {'pass' if self.passed else 'FAIL'}")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "passed": self.passed}

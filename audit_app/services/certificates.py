@@ -98,10 +98,13 @@ def _conditions(audit: Audit, day: date, months: int) -> list[dict]:
     ]
 
 
-def store_pdf(data: bytes) -> tuple[str, str]:
-    """Write PDF bytes under FILES_FOLDER/certificates/<sha256>.pdf: (sha256, storage key)."""
+def store_pdf(data: bytes, folder: str = "certificates") -> tuple[str, str]:
+    """Write PDF bytes under FILES_FOLDER/<folder>/<sha256>.pdf: (sha256, storage key).
+
+    Content-addressed: the same bytes are written once (certificates, audit reports).
+    """
     digest = hashlib.sha256(data).hexdigest()
-    key = f"certificates/{digest}.pdf"
+    key = f"{folder}/{digest}.pdf"
     path = os.path.join(current_app.config["FILES_FOLDER"], key)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     if not os.path.exists(path):
@@ -112,26 +115,80 @@ def store_pdf(data: bytes) -> tuple[str, str]:
     return digest, key
 
 
-def pdf_path(certificate: Certificate) -> str | None:
-    """The stored PDF's file path, or None when there is none."""
-    if not certificate.pdf_storage_key:
-        return None
-    return os.path.join(current_app.config["FILES_FOLDER"], certificate.pdf_storage_key)
+def read_stored(key: str, sha256: str, what: str) -> bytes | None:
+    """Bytes written by :func:`store_pdf` under ``key`` if they still match ``sha256``.
 
-
-def stored_pdf(certificate: Certificate) -> bytes | None:
-    """The issued PDF's bytes, checked against the stored SHA-256; None when missing.
-
-    A file whose hash no longer matches is never served (logged, treated as missing).
+    A missing file gives None; so does one whose hash no longer matches (logged, naming
+    ``what``): such bytes are never served.
     """
-    path = pdf_path(certificate)
-    if path is None or not os.path.isfile(path):
+    path = os.path.join(current_app.config["FILES_FOLDER"], key)
+    if not os.path.isfile(path):
         return None
     with open(path, "rb") as fh:
         data = fh.read()
-    if hashlib.sha256(data).hexdigest() != certificate.pdf_sha256:
-        log.error("stored PDF of certificate %s does not match its SHA-256", certificate.number)
+    if hashlib.sha256(data).hexdigest() != sha256:
+        log.error("stored PDF of %s does not match its SHA-256", what)
         return None
+    return data
+
+
+#: Languages a certificate is issued in; German is the original shown on verification.
+LANGUAGES = ("de", "en")
+
+
+def _pdf_fields(lang: str) -> tuple[str, str]:
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown certificate language: {lang!r}")
+    return ("pdf_sha256", "pdf_storage_key") if lang == "de" else (
+        "pdf_en_sha256", "pdf_en_storage_key")
+
+
+def stored_pdf(certificate: Certificate, lang: str = "de") -> bytes | None:
+    """The issued PDF's bytes in ``lang``, checked against the stored SHA-256; None when missing."""
+    sha_field, key_field = _pdf_fields(lang)
+    key = getattr(certificate, key_field)
+    if not key:
+        return None
+    return read_stored(key, getattr(certificate, sha_field),
+                       f"certificate {certificate.number} ({lang})")
+
+
+def _render_and_store(certificate: Certificate, lang: str, actor: User | None) -> bytes:
+    """Render the certificate in ``lang``, store it, set its hash and key, record the event."""
+    from ..pdf.certificate import certificate_context, render_certificate
+
+    try:
+        data = render_certificate(certificate_context(certificate, lang))
+    except Exception:
+        log.exception("certificate PDF (%s) for audit %s failed to render",
+                      lang, certificate.audit_id)
+        raise CertificateRenderFailed(
+            _l("The certificate could not be created, so the decision was not saved. "
+               "Please try again or tell the association office.")
+        ) from None
+    sha_field, key_field = _pdf_fields(lang)
+    digest, key = store_pdf(data)
+    setattr(certificate, sha_field, digest)
+    setattr(certificate, key_field, key)
+    events.record(
+        "certificate_pdf_stored", actor=actor, subject_type="certificate",
+        subject_id=certificate.id, audit_id=certificate.audit_id,
+        new={"sha256": digest, "size": len(data), "lang": lang},
+    )
+    return data
+
+
+def english_pdf(certificate: Certificate) -> bytes | None:
+    """The English PDF; certificates issued before English existed get it rendered once.
+
+    The German PDF stays the original (its hash is what the verification page shows).
+    Returns None when the certificate has no German PDF either.
+    """
+    data = stored_pdf(certificate, "en")
+    if data is not None or certificate.pdf_storage_key is None:
+        return data
+    data = _render_and_store(certificate, "en", None)
+    db.session.flush()
     return data
 
 
@@ -143,8 +200,6 @@ def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certifi
     earlier certificate of the centre becomes SUPERSEDED. Raises CertificateRenderFailed
     (a ValidationFailed) when the PDF cannot be rendered: the caller rolls everything back.
     """
-    from ..pdf.certificate import certificate_context, render_certificate
-
     rules = audit.catalog.rules or {}
     validity = int(rules.get("validity_years", 5))
     deadline_months = int(rules.get("condition_deadline_months", 3))
@@ -186,20 +241,8 @@ def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certifi
             audit_id=old.audit_id, old=CertificateStatus.VALID.value,
             new=CertificateStatus.SUPERSEDED.value, note=f"{old.number} → {certificate.number}",
         )
-    try:
-        data = render_certificate(certificate_context(certificate, "de"))
-    except Exception:
-        log.exception("certificate PDF for audit %s failed to render", audit.id)
-        raise CertificateRenderFailed(
-            _l("The certificate could not be created, so the decision was not saved. "
-               "Please try again or tell the association office.")
-        ) from None
-    certificate.pdf_sha256, certificate.pdf_storage_key = store_pdf(data)
-    events.record(
-        "certificate_pdf_stored", actor=actor, subject_type="certificate",
-        subject_id=certificate.id, audit_id=audit.id,
-        new={"sha256": certificate.pdf_sha256, "size": len(data)},
-    )
+    for lang in LANGUAGES:  # rendered once, at issuing; downloads serve these bytes
+        _render_and_store(certificate, lang, actor)
     db.session.flush()
     return certificate
 
@@ -324,6 +367,7 @@ def verification(number: str, today: date) -> dict | None:
                     "title_de": certificate.catalog.title_de,
                     "title_en": certificate.catalog.title_en},
         "pdf_sha256": certificate.pdf_sha256,
+        "pdf_sha256_en": certificate.pdf_en_sha256,
         "superseded_by": certificate.superseded_by.number if certificate.superseded_by else None,
         "kind": kind.value,
     }

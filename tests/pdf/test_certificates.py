@@ -175,6 +175,63 @@ def test_download_serves_the_stored_bytes_to_those_who_may_see_the_audit(
     assert client.get(url).status_code == 404
 
 
+def test_the_english_certificate_is_rendered_at_issuing_and_served_as_stored(
+        app, client, auth, make_audit, make_centre, make_user, catalog, team):
+    centre = make_centre(name="Technologiezentrum Göttingen", city="Göttingen")
+    certificate = decide(in_review(make_audit, catalog, team, centre), team, day=date(2026, 11, 26))
+    assert re.fullmatch(r"[0-9a-f]{64}", certificate.pdf_en_sha256)
+    assert certificate.pdf_en_sha256 != certificate.pdf_sha256
+    stored = (Path(app.config["FILES_FOLDER"]) / certificate.pdf_en_storage_key).read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == certificate.pdf_en_sha256
+    reader = PdfReader(io.BytesIO(stored))
+    box = reader.pages[0].mediabox
+    assert len(reader.pages) == 1 and float(box.width) > float(box.height)  # A4 landscape
+    text = pdf_text(stored)
+    for expected in ("Certificate", "Anerkanntes Innovationszentrum", certificate.number,
+                     "Technologiezentrum Göttingen", "26 November 2026", "26 November 2031",
+                     "Jürgen Müller-Strauß", "Working-group lead"):
+        assert expected in text, expected
+    assert "Urkunde" not in text
+    stored_events = db.session.scalars(sa.select(Event).where(
+        Event.action == "certificate_pdf_stored", Event.subject_id == certificate.id)).all()
+    assert sorted(e.new["lang"] for e in stored_events) == ["de", "en"]
+
+    auth.login("juergen@zentren-test.de")
+    response = client.get(f"/certificates/{certificate.number}.pdf?lang=en")
+    assert response.status_code == 200 and response.data == stored
+    assert f'filename="Certificate-{certificate.number}.pdf"' in response.headers[
+        "Content-Disposition"]
+    assert client.get(f"/certificates/{certificate.number}.pdf?lang=fr").status_code == 404
+    page = client.get(f"/audits/{certificate.audit_id}").get_data(as_text=True)
+    assert f"/certificates/{certificate.number}.pdf?lang=en" in page
+
+
+def test_an_older_certificate_without_english_pdf_gets_it_once_on_first_download(
+        app, client, auth, make_audit, catalog, team):
+    certificate = decide(in_review(make_audit, catalog, team), team)
+    certificate.pdf_en_sha256 = certificate.pdf_en_storage_key = None  # issued before English
+    german = certificate.pdf_sha256
+    db.session.commit()
+    auth.login("juergen@zentren-test.de")
+    first = client.get(f"/certificates/{certificate.number}.pdf?lang=en")
+    second = client.get(f"/certificates/{certificate.number}.pdf?lang=en")
+    assert first.status_code == second.status_code == 200
+    assert first.data == second.data and "Certificate" in pdf_text(first.data)
+    fresh()
+    certificate = db.session.get(Certificate, certificate.id)
+    assert certificate.pdf_en_sha256 == hashlib.sha256(first.data).hexdigest()
+    assert certificate.pdf_sha256 == german  # the German original is untouched
+
+
+def test_verification_shows_the_hashes_of_both_languages(app, client, make_audit, catalog, team):
+    certificate = decide(in_review(make_audit, catalog, team), team)
+    body = client.get(f"/verify/{certificate.number}.json").get_json()
+    assert (body["pdf_sha256"], body["pdf_sha256_en"]) == (
+        certificate.pdf_sha256, certificate.pdf_en_sha256)
+    page = client.get(f"/verify/{certificate.number}").get_data(as_text=True)
+    assert certificate.pdf_en_sha256 in page
+
+
 # --- concurrency ---------------------------------------------------------------------------
 
 

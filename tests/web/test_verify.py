@@ -71,7 +71,8 @@ def test_valid_page_shows_what_the_certificate_shows(client, issued):
         "label": "Anerkanntes Innovationszentrum",
         "valid_from": "2026-03-04", "valid_until": "2031-03-04",
         "catalog": {"key": "aiz", "version": "2026"},
-        "pdf_sha256": certificate.pdf_sha256, "superseded_by": None,
+        "pdf_sha256": certificate.pdf_sha256, "pdf_sha256_en": certificate.pdf_en_sha256,
+        "superseded_by": None,
     }
 
 

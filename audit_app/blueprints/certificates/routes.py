@@ -1,4 +1,4 @@
-from flask import Response, abort, flash, redirect, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -21,14 +21,27 @@ def _load(number: str):
 @bp.route("/<number>.pdf")
 @login_required
 def download(number: str):
-    """The stored PDF, byte for byte as issued."""
+    """The stored PDF, byte for byte as issued: German, or English with ``?lang=en``."""
     certificate = _load(number)
-    data = service.stored_pdf(certificate)
+    lang = request.args.get("lang", "de")
+    if lang not in service.LANGUAGES:
+        abort(404)
+    if lang == "de":
+        data = service.stored_pdf(certificate)
+    else:
+        try:
+            data = service.english_pdf(certificate)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc.message), "error")
+            return redirect(url_for("audits.detail", audit_id=certificate.audit_id))
+        db.session.commit()  # an older certificate's English PDF was just archived
     if data is None:
         abort(404)
+    name = "Urkunde" if lang == "de" else "Certificate"
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
-        f'attachment; filename="Urkunde-{certificate.number}.pdf"')
+        f'attachment; filename="{name}-{certificate.number}.pdf"')
     response.headers["Cache-Control"] = "private, no-cache"
     return response
 

@@ -49,6 +49,7 @@ def _json(number: str, info: dict | None):
         "valid_until": info["valid_until"].isoformat(),
         "catalog": {"key": info["catalog"]["key"], "version": info["catalog"]["version"]},
         "pdf_sha256": info["pdf_sha256"],
+        "pdf_sha256_en": info["pdf_sha256_en"],
         "superseded_by": info["superseded_by"],
     }
     # Open Badges convention: a withdrawn credential answers 410 Gone, with its record.
