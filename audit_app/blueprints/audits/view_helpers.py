@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask import current_app, g, url_for
 from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
 
 from ...catalog import SCALE_LABELS, YESNO_LABELS, Criterion, ScoringType
 from ...templating import current_lang
@@ -54,6 +57,61 @@ def value_label(criterion: Criterion, value: Decimal | None) -> str:
         return "–"
     unit = f" {criterion.unit}" if criterion.unit else ""
     return f"{_num(value)}{unit}"
+
+
+@bp.app_template_global()
+def card_texts(audit) -> dict:
+    """Everything a checklist card or review row repeats, built once per request: fixed texts in the
+    user's language, the severity choices, the CSRF token and the card URLs (with a
+    ``{code}`` slot). A 40-card page otherwise spent a third of its time in gettext."""
+    cached = g.get("_aiz_card_texts")
+    if cached is not None and cached["audit_id"] == audit.id:
+        return cached
+    from ...labels import label
+    from ...scoring import Severity
+
+    slot = "__code__"
+    texts = g._aiz_card_texts = {
+        "audit_id": audit.id,
+        "csrf": generate_csrf(),
+        "save_url": url_for("audits.save_criterion", audit_id=audit.id, code=slot)
+        .replace(slot, "{code}"),
+        "upload_url": url_for("audits.upload_evidence", audit_id=audit.id, code=slot)
+        .replace(slot, "{code}"),
+        "review_url": url_for("audits.review_criterion", audit_id=audit.id, code=slot)
+        .replace(slot, "{code}"),
+        "severities": [(s.value, label(s)) for s in Severity],
+        "ko_title": _("Knock-out criterion"),
+        "knockout": _("knock-out"),
+        "guidance": _("Guidance for auditors"),
+        "evidence": _("Evidence:"),
+        "value": _("Value"),
+        "bands": _("Bands:"),
+        "rating": _("Rating"),
+        "na": _("Not applicable"),
+        "na_lower": _("not applicable"),
+        "na_reason": _("Reason for N/A"),
+        "comment": _("Comment"),
+        "finding_optional": _("Finding (optional)"),
+        "finding": _("Finding"),
+        "severity": _("Severity"),
+        "save": _("Save"),
+        "not_answered": _("not answered yet"),
+        "remove": _("Remove"),
+        "upload": _("Upload"),
+        # the review table's rows
+        "points": _("points"),
+        "points_title": _("Points"),
+        "adjusted": _("Adjusted:"),
+        "agreed": _("agreed"),
+        "agree": _("Agree"),
+        "adjust": _("Adjust"),
+        "adjustment_reason": _("Reason for the adjustment"),
+        "save_adjustment": _("Save adjustment"),
+        "attach": _("Attach evidence (PDF, image, office document, max. %(size)s MB)",
+                    size=current_app.config["EVIDENCE_MAX_BYTES"] // 1048576),
+    }
+    return texts
 
 
 @bp.app_template_global()
