@@ -6,7 +6,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from flask import Flask, g
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import format_decimal, get_locale
 
 from .labels import label
 from .scoring import format_percent
@@ -29,12 +29,17 @@ def percent(value: Fraction | Decimal | None) -> str:
 
 
 def localdate(value: date | datetime | None) -> str:
-    """A date as 26.11.2026 (German) or 26 Nov 2026 (English); datetimes in Berlin time."""
+    """A date as 26.11.2026 (German) or 26 Nov 2026 (English); datetimes in Berlin time.
+
+    Formatted directly (see :func:`localdatetime`); tested equal to Babel's patterns.
+    """
     if value is None:
         return "–"
     if isinstance(value, datetime):
-        value = to_user_timezone(value).date()
-    return format_date(value, "dd.MM.yyyy" if current_lang() == "de" else "d MMM yyyy")
+        value = _to_local(value).date()
+    if current_lang() == "de":
+        return f"{value.day:02d}.{value.month:02d}.{value.year}"
+    return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
 
 
 _EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -52,6 +57,14 @@ def _user_zone():
     return zone
 
 
+def _to_local(value: datetime) -> datetime:
+    if value.tzinfo is None:  # stored UTC without zone (SQLite)
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_user_zone())
+
+
 def localdatetime(value: datetime | None) -> str:
     """A timestamp in Berlin time: "26.11.2026, 14:02" (German), "26 Nov 2026, 14:02" (English).
 
@@ -60,11 +73,7 @@ def localdatetime(value: datetime | None) -> str:
     """
     if value is None:
         return "–"
-    if value.tzinfo is None:  # stored UTC without zone (SQLite)
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(_user_zone())
+    local = _to_local(value)
     if current_lang() == "de":
         return f"{local.day:02d}.{local.month:02d}.{local.year}, {local.hour:02d}:{local.minute:02d}"
     return (f"{local.day} {_EN_MONTHS[local.month - 1]} {local.year}, "
