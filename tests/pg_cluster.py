@@ -9,6 +9,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -52,6 +53,7 @@ def throwaway_cluster():
     data = os.path.join(folder, "data")
     port = _free_port()
     started = False
+    previous = _stop_on_sigterm()
     try:
         _as_postgres([f"{bindir}/initdb", "-D", data, "--auth=trust", "-E", "UTF8",
                       "--locale=C.UTF-8", "-U", "postgres"])
@@ -73,3 +75,21 @@ def throwaway_cluster():
             except subprocess.CalledProcessError:
                 pass
         shutil.rmtree(folder, ignore_errors=True)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_on_sigterm():
+    """Turn SIGTERM (a CI timeout, ``kill``) into KeyboardInterrupt while a cluster runs, so
+    pytest unwinds and the ``finally`` above stops the server instead of leaving it behind.
+    Returns the previous handler (None outside the main thread, where signals cannot be set).
+    """
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    return signal.signal(signal.SIGTERM, interrupt)
