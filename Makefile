@@ -1,14 +1,18 @@
 # Two commands do all set-up on a fresh Debian/Ubuntu machine with Python 3.11+:
 #   make run    — the app with demo data on SQLite at http://127.0.0.1:5000
 #   make test   — the whole test suite (SQLite and a throwaway PostgreSQL, real Chromium)
+#   make serve  — production serving with gunicorn (gunicorn.conf.py) from the instance's
+#                 configuration (instance/config.py, AUDIT_APP_* variables)
+#   make load   — the full 30-second load test (gunicorn, 2 workers, 16 clients) on both databases
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app audit_app
 HOST ?= 127.0.0.1
 PORT ?= 5000
+SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: run test bench install install-test translations extract-messages clean-instance
+.PHONY: run serve test bench load install install-test translations extract-messages clean-instance
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,3 +50,10 @@ test: install-test
 
 bench: install-test
 	$(BIN)/python -m benchmarks $(ARGS)
+
+serve: install
+	$(FLASK) db upgrade
+	GUNICORN_BIND=$(SERVE_BIND) $(BIN)/gunicorn -c gunicorn.conf.py $(ARGS)
+
+load: install-test
+	$(BIN)/python -m benchmarks.load --duration 30 $(ARGS)

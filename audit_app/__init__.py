@@ -19,6 +19,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         instance_path=os.environ.get("AUDIT_APP_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
     )
     configure(app, test_config)
+    register_logging(app)
+    register_security(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -66,6 +68,18 @@ def _development_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def register_logging(app: Flask) -> None:
+    from . import logging_setup
+
+    logging_setup.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    from . import security_headers
+
+    security_headers.init_app(app)
+
+
 def register_extensions(app: Flask) -> None:
     from . import db_setup, i18n
     from .extensions import babel, csrf, db, login_manager, migrate
@@ -110,16 +124,19 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.centres import bp as centres_bp
     from .blueprints.certificates import bp as certificates_bp
     from .blueprints.main import bp as main_bp
+    from .blueprints.ops import bp as ops_bp
     from .blueprints.verify import bp as verify_bp
 
-    for bp in (main_bp, auth_bp, centres_bp, audits_bp, admin_bp, certificates_bp, verify_bp):
+    for bp in (main_bp, auth_bp, centres_bp, audits_bp, admin_bp, certificates_bp, verify_bp,
+               ops_bp):
         app.register_blueprint(bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from . import errors
+    from . import db_unavailable, errors
 
     errors.init_app(app)
+    db_unavailable.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -130,6 +147,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from . import cli
+    from . import cli, cli_ops
 
     cli.init_app(app)
+    cli_ops.init_app(app)

@@ -35,11 +35,16 @@ MAX_CONTENT_LENGTH = 21 * 1024 * 1024
 #: Rows per page in lists.
 PAGE_SIZE = 50
 
+#: Cookies: HttpOnly and SameSite=Lax always. Behind HTTPS set ``PREFERRED_URL_SCHEME =
+#: "https"`` (or ``SESSION_COOKIE_SECURE = True``): the factory then marks the session and
+#: the remember-me cookie ``Secure``, so a browser never sends them over plain HTTP.
+PREFERRED_URL_SCHEME = "http"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = False
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_SECURE = False
 WTF_CSRF_TIME_LIMIT = None  # a site visit can take all day; the token lives as long as the session
 
 #: The association that awards the label (shown in the header, certificates and e-mails).
@@ -67,3 +72,21 @@ MAIL_USE_TLS = False
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_SENDER = "geschaeftsstelle@example.org"
+
+#: Logging (audit_app/logging_setup.py): one line per record on stderr, "json" or
+#: "keyvalue", each with the request id. Per-request lines from the app itself only with
+#: LOG_REQUESTS (gunicorn's access log, see gunicorn.conf.py, usually covers them).
+LOG_LEVEL = "INFO"
+LOG_FORMAT = "json"
+LOG_REQUESTS = False
+#: Take the request id from the client's ``X-Request-ID`` header (only behind a proxy that
+#: sets or cleans it); otherwise a fresh id is generated. Either way it is echoed back.
+TRUST_REQUEST_ID_HEADER = False
+
+#: Behind a reverse proxy: how many proxies set each X-Forwarded-* header (0 = ignore the
+#: header). Typical nginx in front: PROXY_FIX_X_FOR = 1, PROXY_FIX_X_PROTO = 1.
+PROXY_FIX_X_FOR = 0
+PROXY_FIX_X_PROTO = 0
+PROXY_FIX_X_HOST = 0
+PROXY_FIX_X_PORT = 0
+PROXY_FIX_X_PREFIX = 0

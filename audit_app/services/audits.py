@@ -249,7 +249,13 @@ def save_assessment(
         assessment.updated_at = utcnow()
     if audit.status is AuditStatus.PLANNED:
         _apply(audit, AuditStatus.IN_PROGRESS, Action.START, actor, "first answer saved")
-    db.session.flush()  # the version check happens here; a race raises StaleDataError
+    try:
+        db.session.flush()  # the version check happens here
+    except sa.orm.exc.StaleDataError:
+        # Another transaction saved the same version first (PostgreSQL: our UPDATE waited
+        # for its commit and then matched no row). The caller rolls back.
+        raise VersionConflict(_l("someone else saved this criterion meanwhile"),
+                              current=assessment) from None
     events.record(
         "assessment_saved",
         actor=actor,

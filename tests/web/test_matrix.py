@@ -30,6 +30,7 @@ def expect(allowed, *, denied: int = 404, anon: int = 302) -> dict[str, int]:
 GET = {
     "main.index": expect(LOGGED_IN),
     "main.hello": expect(LOGGED_IN),
+    "ops.healthz": {role: 200 for role in ROLES},  # public: load balancers, monitoring
     "auth.login": {role: (200 if role == "anon" else 302) for role in ROLES},
     "auth.password": expect(LOGGED_IN),
     "audits.index": expect(LOGGED_IN),

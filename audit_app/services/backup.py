@@ -1,0 +1,389 @@
+"""Backups of a running instance and their verified restore.
+
+A backup is a folder::
+
+    manifest.json          app version, Alembic revision, database kind, created_at,
+                           every other file with its size and SHA-256
+    database.sqlite3       SQLite: a copy made with the online backup API
+    database.pgdump        PostgreSQL: ``pg_dump --format=custom``
+    files/...              the files folder (evidence, stored certificate and report PDFs)
+
+Consistency while the app runs: the database is copied first, as one snapshot (SQLite's
+backup API reads under one read lock; pg_dump runs in one repeatable-read transaction),
+then the files. Files are written before the row that names them is committed and are
+never deleted, so every file the snapshot refers to exists when the files are copied.
+
+The backup is written into ``DEST.partial`` and renamed to ``DEST`` only when complete,
+so an interrupted backup never looks like a finished one. A restore checks everything
+(manifest, every checksum, the schema revision, the database kind, an empty target)
+before it changes anything.
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from ..extensions import db
+from .errors import ServiceError
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+SQLITE_FILE = "database.sqlite3"
+PG_FILE = "database.pgdump"
+FILES_DIR = "files"
+#: Temporary upload files (services/evidence.py) are never part of a backup.
+_SKIP_PREFIXES = (".upload-",)
+
+
+class BackupFailed(ServiceError):
+    """The backup could not be made; nothing usable was left at the destination."""
+
+    code = "backup_failed"
+
+
+class RestoreRefused(ServiceError):
+    """The backup is damaged, incomplete or does not fit; nothing was changed.
+
+    ``problem`` is a machine code (``no_manifest``, ``bad_manifest``, ``missing_file``,
+    ``checksum``, ``size``, ``revision``, ``database_kind``, ``not_empty``, ``tool``).
+    """
+
+    code = "restore_refused"
+
+    def __init__(self, message, *, problem: str):
+        super().__init__(message)
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    database: str
+    revision: str
+    files: int
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("audit-app")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def head_revision(app: Flask) -> str:
+    """The Alembic head of the code's migrations (what a restored database must have)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", app.extensions["migrate"].directory)
+    heads = ScriptDirectory.from_config(config).get_heads()
+    return ",".join(sorted(heads))
+
+
+def database_kind() -> str:
+    return "postgresql" if db.engine.dialect.name == "postgresql" else "sqlite"
+
+
+def _pg_bin(name: str) -> str:
+    """A PostgreSQL client program: the newest under /usr/lib/postgresql, else on PATH."""
+    for candidate in sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True):
+        if os.access(candidate, os.X_OK):
+            return candidate
+    found = shutil.which(name)
+    if found:
+        return found
+    raise BackupFailed(_l("%(program)s was not found; install the PostgreSQL client programs",
+                          program=name))
+
+
+def _pg_args(url: sa.engine.URL) -> tuple[list[str], dict[str, str]]:
+    """Connection arguments for pg_dump/pg_restore; the password goes in the environment."""
+    args = ["--dbname", url.database or ""]
+    if url.host:
+        args += ["--host", url.host]
+    if url.port:
+        args += ["--port", str(url.port)]
+    if url.username:
+        args += ["--username", url.username]
+    env = {**os.environ}
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return args, env
+
+
+def _run(cmd: list[str], env: dict[str, str], error) -> None:
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        detail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        raise error(" ".join(detail))
+
+
+def _alembic_revision_of_sqlite(path: Path) -> str | None:
+    conn = sqlite3.connect(path)
+    try:
+        rows = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return ",".join(sorted(r[0] for r in rows)) or None
+
+
+def _live_revision() -> str | None:
+    try:
+        rows = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+    except sa.exc.DBAPIError:
+        db.session.rollback()
+        return None
+    db.session.rollback()
+    return ",".join(sorted(r[0] for r in rows)) or None
+
+
+# --- backup --------------------------------------------------------------------------------
+
+
+def _backup_sqlite(target: Path) -> str | None:
+    source_path = db.engine.url.database
+    if not source_path or source_path == ":memory:":
+        raise BackupFailed(_l("an in-memory SQLite database cannot be backed up"))
+    src = sqlite3.connect(source_path, timeout=60)
+    dst = sqlite3.connect(target)
+    try:
+        # One step (pages=-1): the whole database under one read lock, i.e. one snapshot.
+        src.backup(dst)
+        # The copy is one self-contained file (no -wal/-shm beside it).
+        dst.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        dst.close()
+        src.close()
+    return _alembic_revision_of_sqlite(target)
+
+
+def _backup_postgresql(target: Path) -> str | None:
+    revision = _live_revision()
+    args, env = _pg_args(db.engine.url)
+    _run([_pg_bin("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+          "--file", str(target), *args], env,
+         lambda detail: BackupFailed(_l("pg_dump failed: %(detail)s", detail=detail)))
+    return revision
+
+
+def _copy_files(files_folder: Path, target: Path) -> None:
+    if not files_folder.is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        return
+
+    def ignore(_dir, names):
+        return [n for n in names if n.startswith(_SKIP_PREFIXES)]
+
+    shutil.copytree(files_folder, target, ignore=ignore, symlinks=False)
+
+
+def backup(app: Flask, dest: str | os.PathLike) -> dict:
+    """Write a complete backup of the database and the files folder to the new folder ``dest``.
+
+    Refuses (BackupFailed) an existing non-empty ``dest``. Returns the manifest.
+    """
+    dest = Path(dest)
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
+        raise BackupFailed(_l("%(path)s exists and is not empty; choose a new folder",
+                              path=str(dest)))
+    partial = dest.with_name(dest.name + ".partial")
+    if partial.exists():
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True)
+    try:
+        kind = database_kind()
+        if kind == "sqlite":
+            revision = _backup_sqlite(partial / SQLITE_FILE)
+        else:
+            revision = _backup_postgresql(partial / PG_FILE)
+        _copy_files(Path(app.config["FILES_FOLDER"]), partial / FILES_DIR)
+        entries = []
+        for path in sorted(p for p in partial.rglob("*") if p.is_file()):
+            entries.append({"path": path.relative_to(partial).as_posix(),
+                            "size": path.stat().st_size, "sha256": _sha256(path)})
+        manifest = {
+            "format": FORMAT,
+            "app_version": app_version(),
+            "alembic_revision": revision,
+            "database": kind,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "files": entries,
+        }
+        (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                        encoding="utf-8")
+        if dest.exists():
+            dest.rmdir()
+        os.replace(partial, dest)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    return manifest
+
+
+# --- restore -------------------------------------------------------------------------------
+
+
+def read_manifest(src: Path) -> dict:
+    """The backup's manifest, checked for shape; RestoreRefused if missing or unreadable."""
+    path = src / MANIFEST
+    if not src.is_dir() or not path.is_file():
+        raise RestoreRefused(_l("%(path)s has no manifest.json: not a backup, or an incomplete one",
+                                path=str(src)), problem="no_manifest")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        files = manifest["files"]
+        assert manifest["format"] == FORMAT
+        assert manifest["database"] in ("sqlite", "postgresql")
+        assert all(isinstance(f["path"], str) and isinstance(f["size"], int)
+                   and isinstance(f["sha256"], str) for f in files)
+    except (ValueError, KeyError, TypeError, AssertionError):
+        raise RestoreRefused(_l("manifest.json is damaged or of an unknown format"),
+                             problem="bad_manifest") from None
+    return manifest
+
+
+def verify(app: Flask, src: str | os.PathLike) -> dict:
+    """Check a backup without changing anything; RestoreRefused names the first problem."""
+    src = Path(src)
+    manifest = read_manifest(src)
+    root = src.resolve()
+    for entry in manifest["files"]:
+        path = (src / entry["path"]).resolve()
+        if root not in path.parents:
+            raise RestoreRefused(_l("manifest.json names a file outside the backup: %(file)s",
+                                    file=entry["path"]), problem="bad_manifest")
+        if not path.is_file():
+            raise RestoreRefused(_l("the backup is incomplete: %(file)s is missing",
+                                    file=entry["path"]), problem="missing_file")
+        if path.stat().st_size != entry["size"]:
+            raise RestoreRefused(_l("the backup is damaged: %(file)s has the wrong size",
+                                    file=entry["path"]), problem="size")
+        if _sha256(path) != entry["sha256"]:
+            raise RestoreRefused(_l("the backup is damaged: %(file)s does not match its checksum",
+                                    file=entry["path"]), problem="checksum")
+    kind = database_kind()
+    if manifest["database"] != kind:
+        raise RestoreRefused(_l("this is a %(backup)s backup; the configured database is %(kind)s",
+                                backup=manifest["database"], kind=kind), problem="database_kind")
+    db_file = SQLITE_FILE if kind == "sqlite" else PG_FILE
+    if db_file not in {e["path"] for e in manifest["files"]}:
+        raise RestoreRefused(_l("the backup is incomplete: %(file)s is missing", file=db_file),
+                             problem="missing_file")
+    head = head_revision(app)
+    if manifest.get("alembic_revision") != head:
+        raise RestoreRefused(
+            _l("the backup has schema revision %(backup)s, this version of the app needs "
+               "%(head)s; restore it with the app version that made it, then upgrade",
+               backup=manifest.get("alembic_revision") or "?", head=head),
+            problem="revision")
+    return manifest
+
+
+def database_is_empty() -> bool:
+    """True when no table of the app holds a row (the schema may exist)."""
+    from ..models import Base
+
+    inspector = sa.inspect(db.engine)
+    existing = set(inspector.get_table_names())
+    try:
+        for table in Base.metadata.sorted_tables:
+            if table.name in existing and db.session.execute(
+                sa.select(sa.literal(1)).select_from(table).limit(1)
+            ).first():
+                return False
+        return True
+    finally:
+        db.session.rollback()
+
+
+def _restore_sqlite(src_file: Path) -> None:
+    target = db.engine.url.database
+    db.session.remove()
+    db.engine.dispose()
+    src = sqlite3.connect(f"file:{quote(str(src_file))}?mode=ro", uri=True)  # never alter it
+    dst = sqlite3.connect(target, timeout=60)
+    try:
+        # The backup API replaces the target's pages under its write lock: other processes
+        # see the old or the new database, never a mix.
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+def _restore_postgresql(src_file: Path) -> None:
+    db.session.remove()
+    db.engine.dispose()  # idle pooled connections would block DROP TABLE
+    args, env = _pg_args(db.engine.url)
+    _run([_pg_bin("pg_restore"), "--clean", "--if-exists", "--no-owner", "--no-privileges",
+          "--single-transaction", "--exit-on-error", *args, str(src_file)], env,
+         lambda detail: RestoreRefused(_l("pg_restore failed, nothing was changed: %(detail)s",
+                                          detail=detail), problem="tool"))
+
+
+def _restore_files(src: Path, manifest: dict, files_folder: Path) -> int:
+    count = 0
+    prefix = FILES_DIR + "/"
+    for entry in manifest["files"]:
+        if not entry["path"].startswith(prefix):
+            continue
+        target = files_folder / entry["path"][len(prefix):]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".restore-")
+        os.close(fd)
+        try:
+            shutil.copyfile(src / entry["path"], tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        count += 1
+    return count
+
+
+def restore(app: Flask, src: str | os.PathLike, *, force: bool = False) -> RestoreResult:
+    """Verify the backup at ``src`` and restore the database and the files from it.
+
+    Refuses (RestoreRefused, nothing changed) a damaged, incomplete or foreign backup,
+    one of another schema revision, and a non-empty database unless ``force``.
+    Files already in the files folder stay; the backup's files are written over them.
+    """
+    src = Path(src)
+    manifest = verify(app, src)
+    if not force and not database_is_empty():
+        raise RestoreRefused(_l("the database is not empty; use --force to replace its content"),
+                             problem="not_empty")
+    kind = manifest["database"]
+    if kind == "sqlite":
+        _restore_sqlite(src / SQLITE_FILE)
+    else:
+        _restore_postgresql(src / PG_FILE)
+    files = _restore_files(src, manifest, Path(app.config["FILES_FOLDER"]))
+    return RestoreResult(database=kind, revision=manifest["alembic_revision"], files=files)
