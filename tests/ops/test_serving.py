@@ -38,6 +38,22 @@ def test_healthz_answers_503_when_the_database_fails(app, client, monkeypatch):
 
 
 @sqlite_only
+def test_healthz_answers_json_503_even_for_a_signed_in_browser(app, client, auth, make_user,
+                                                               monkeypatch):
+    make_user("lead", email="leitung@zentren-test.de")
+    auth.login("leitung@zentren-test.de")
+
+    def broken(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "execute", broken)
+    monkeypatch.setattr(db.session, "scalars", broken)  # the user loader would fail too
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "database": "unavailable"}
+
+
+@sqlite_only
 def test_every_response_carries_a_generated_request_id(app, client):
     first = client.get("/auth/login").headers["X-Request-ID"]
     second = client.get("/auth/login").headers["X-Request-ID"]

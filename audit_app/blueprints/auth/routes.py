@@ -39,8 +39,8 @@ def end_sessions_of_refused_users() -> None:
     (and the remember cookie), so the session would come back if the account were
     reactivated. Logging out clears both for good.
     """
-    if request.endpoint == "static":
-        return  # no user lookup for stylesheets and icons
+    if request.endpoint in ("static", "ops.healthz"):
+        return  # no user lookup for stylesheets, icons and health checks
     if "_user_id" in session and not current_user.is_authenticated:
         logout_user()
 
