@@ -69,6 +69,7 @@ EVENT_LABELS = {
     "evidence_added": _l("Evidence attached"),
     "evidence_removed": _l("Evidence removed"),
     "certificate_invalidated": _l("Certificate invalidated"),
+    "report_pdf_stored": _l("Audit report stored"),
 }
 
 FIELD_LABELS = {

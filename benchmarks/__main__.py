@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import data
+from . import data, pdf_figures
 from .harness import HEADER, CountFigure, measure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -79,6 +79,19 @@ def queries(app, call, *, warm: bool = True) -> int:
     return len(statements)
 
 
+def report_figure(audit, pairs: int):
+    """P8: the report PDF of an answered 40-criterion audit (data gathering, HTML, render)
+    against WeasyPrint rendering the same, already built HTML standalone."""
+    from audit_app.pdf.render import render_pdf
+    from audit_app.pdf.report import report_context, report_html
+    from audit_app.services.reports import report_pdf
+
+    html = report_html(report_context(audit, "de"))
+    return measure("P8", "audit report PDF, 40 criteria with comments", "same-HTML",
+                   lambda: render_pdf(html), lambda: report_pdf(audit, "de"), target=1.3,
+                   pairs=pairs, warmup=1, repeat=1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--short", action="store_true", help="few pairs and less data: proves it runs (CI)")
@@ -112,7 +125,10 @@ def main(argv: list[str] | None = None) -> int:
             big = data.sized_catalog(57)
             audit400 = data.answered_audit(big, team, name="Großes Zentrum Würzburg")
             review400 = data.answered_audit(big, team, submit=True, name="Großes Zentrum Lübeck")
-            ids = {k: a.id for k, a in (("a40", audit40), ("r40", review40), ("a400", audit400), ("r400", review400))}
+            to_decide = data.answered_audit(catalog, team, submit=True,
+                                            name="Innovations- und Gründerzentrum Würzburg")
+            ids = {k: a.id for k, a in (("a40", audit40), ("r40", review40), ("a400", audit400), ("r400", review400),
+                                          ("decide", to_decide))}
             catalog_id = catalog.id
             team_ids = {k: u.id for k, u in team.items()}
 
@@ -180,6 +196,12 @@ def main(argv: list[str] | None = None) -> int:
 
             add(measure("P10", "scoring one complete 40-criterion audit", "hello", hello_a,
                         scoring, target=0.5, pairs=pairs))
+
+            add(report_figure(audit, pairs))
+
+        pdf_figures.figures(app, add, client=lead, hello=hello_l, audit_id=ids["decide"],
+                            lead_id=team_ids["wg_lead"], pairs=pairs,
+                            renders=100 if args.short else 500)
 
         def load_and_validate():
             load_catalog(ROOT / "criteria" / "aiz-2026.yaml")

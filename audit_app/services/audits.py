@@ -343,6 +343,9 @@ def transition(
         audit.decided_by_id = None
         audit.override_reason = ""
         _invalidate_certificates(audit, actor, note)
+        from .reports import invalidate_for
+
+        invalidate_for(audit)
     _apply(audit, outcome, action, actor, note.strip())
     if action is Action.DECIDE:
         events.record(
@@ -362,6 +365,9 @@ def transition(
             from .certificates import issue_for  # same transaction: no decision without it
 
             issue_for(audit, actor, audit.decided_at)
+        from .reports import store_for_decision  # same transaction: no decision without it
+
+        store_for_decision(audit, actor)
     db.session.flush()
     return outcome
 

@@ -40,6 +40,7 @@ GET = {
     "audits.review": expect(TEAM_VIEW),
     "audits.card": expect(TEAM_VIEW),
     "audits.download_evidence": expect(TEAM_VIEW),
+    "audits.report": expect(TEAM_VIEW),  # a draft of the undecided audit
     "centres.index": expect(LOGGED_IN),
     "centres.detail": expect(CENTRE_VIEW),
     "centres.create": expect(MANAGERS),

@@ -30,8 +30,10 @@ from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
 from ...services import checklist as checklist_service
 from ...services import evidence as evidence_service
+from ...services import reports as report_service
 from ...services.audit_actions import available_actions
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
+from ...services.reports import ReportRenderFailed
 from ...workflow import Action, AuditStatus, Decision, Role
 from . import bp
 from .forms import DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, parse_answer
@@ -81,6 +83,16 @@ def _plan_form() -> PlanAuditForm:
         c.title_label = f"{c.title(current_lang_code())} ({c.label})"
     return PlanAuditForm(centres=centres, catalogs=catalogs, auditors=auditors, guests=auditors,
                          kind_labels=LABELS)
+
+
+def category_chart(sheet, lang: str) -> dict:
+    """The category chart of the audit page (the same macro the PDF report uses)."""
+    from ...charts import chart_for_result
+
+    return chart_for_result(sheet.result, sheet.catalog, lang,
+                            title=_("Category results with the pass line"),
+                            pass_text=_("pass line"), below_text=_("(below minimum)"),
+                            dropped_text=_("not rated"))
 
 
 def current_lang_code() -> str:
@@ -139,10 +151,32 @@ def detail(audit_id: int):
     sheet = checklist_service.audit_sheet(audit)
     return render_template(
         "audits/detail.html", audit=audit, sheet=sheet,
+        chart=category_chart(sheet, current_lang_code()),
         actions=available_actions(audit, current_user, sheet.result),
         events=checklist_service.timeline(audit), note_form=NoteForm(),
         title=_("Audit %(number)s", number=audit.number),
     )
+
+
+@bp.route("/<int:audit_id>/report.pdf")
+@login_required
+def report(audit_id: int):
+    """The audit report as PDF (?lang=de|en): stored once decided, a draft before."""
+    audit = _load(audit_id)
+    lang = "en" if request.args.get("lang") == "en" else "de"
+    try:
+        data = report_service.report_pdf(audit, lang, actor=current_user)
+    except ReportRenderFailed as exc:
+        db.session.rollback()
+        flash(str(exc.message), "error")
+        return redirect(url_for("audits.detail", audit_id=audit.id))
+    db.session.commit()  # a decided audit's first download stores its report
+    name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
+    response = make_response(data)
+    response.mimetype = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 @bp.route("/<int:audit_id>/transition/<action>", methods=["POST"])

@@ -1,0 +1,363 @@
+"""The audit report (Auditbericht): plain values from the database, then HTML, then PDF.
+
+:func:`report_context` is the only place that reads ORM objects; the template sees strings,
+numbers and lists of dicts. Data comes from :func:`~audit_app.services.checklist.audit_sheet`
+(the scored assessments and their evidence) plus a few single queries, so the number of
+queries does not depend on the number of criteria.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from ..catalog import ScoringType
+from ..catalog.model import SCALE_LABELS, YESNO_LABELS
+from ..charts import chart_for_result
+from ..extensions import db
+from ..labels import LABELS
+from ..models import Audit, AuditMember, Certificate, Event, User
+from ..scoring import SEVERITY_ORDER, Severity, format_percent
+from ..workflow import AuditStatus, Decision
+from .certificate import format_day
+from .render import render_pdf
+
+LABEL_NAME = "Anerkanntes Innovationszentrum"
+
+
+def _labels() -> dict[str, str]:
+    """Every fixed text of the report, in the locale forced by the caller."""
+    return {
+        "title": _("Audit report"),
+        "draft": _("DRAFT"),
+        "draft_note": _("Draft: this audit has not been decided yet. The results may still change."),
+        "page_of": _("Page %(page)s of %(pages)s"),
+        "centre": _("Centre"),
+        "operating_company": _("Operating company"),
+        "city": _("City"),
+        "audit_number": _("Audit number"),
+        "kind": _("Kind of audit"),
+        "catalog": _("Criteria catalogue"),
+        "version": _("Version %(version)s"),
+        "status": _("Status"),
+        "dates": _("Dates"),
+        "planned": _("Planned start"),
+        "visit": _("Site visit"),
+        "submitted": _("Submitted"),
+        "decided": _("Decided"),
+        "team": _("Audit team"),
+        "issuer": _("Issued by"),
+        "summary": _("Summary"),
+        "outcome": _("Outcome"),
+        "decision": _("Decision"),
+        "computed": _("Computed outcome"),
+        "provisional": _("Provisional outcome"),
+        "reasons": _("Reasons"),
+        "overall": _("Overall result"),
+        "band": _("Rating"),
+        "no_band": _("no rating band"),
+        "categories": _("Results by category"),
+        "category": _("Category"),
+        "weight": _("Weight"),
+        "percent": _("Result"),
+        "knockouts": _("Knock-out criteria"),
+        "ko_met": _("met"),
+        "ko_not_met": _("not met"),
+        "ko_open": _("open"),
+        "chart_title": _("Category results with the pass line"),
+        "pass_line": _("pass line"),
+        "below_minimum": _("(below minimum)"),
+        "not_rated": _("not rated"),
+        "figures": _("Key figures of the centre"),
+        "space": _("Rentable space"),
+        "tenants": _("Tenant firms"),
+        "occupancy": _("Occupancy"),
+        "staff": _("Centre staff"),
+        "founded": _("Founded"),
+        "state": _("Federal state"),
+        "member_since": _("Member since"),
+        "criteria": _("Assessment by criterion"),
+        "code": _("No."),
+        "criterion": _("Criterion"),
+        "auditor_value": _("Auditors"),
+        "review_value": _("Review"),
+        "knockout": _("KO"),
+        "knockout_long": _("knock-out criterion"),
+        "na": _("N/A"),
+        "na_reason": _("Reason for N/A"),
+        "comment": _("Comment"),
+        "evidence": _("Evidence"),
+        "adjusted": _("adjusted"),
+        "adjustment_reason": _("Reason for the adjustment"),
+        "agreed": _("agreed"),
+        "not_reviewed": "–",
+        "finding": _("Finding"),
+        "findings": _("Findings"),
+        "no_findings": _("No findings."),
+        "deadline": _("Deadline"),
+        "deadline_after": _("%(months)s months after the decision"),
+        "strengths": _("Strengths"),
+        "strengths_intro": _("Criteria rated exemplary:"),
+        "no_strengths": _("No criterion was rated exemplary."),
+        "decision_record": _("Decision record"),
+        "decided_by": _("Decided by"),
+        "decided_at": _("Decided on"),
+        "note": _("Note"),
+        "override": _("Justification of the deviation from the computed outcome"),
+        "not_decided": _("The audit has not been decided yet."),
+        "sampling_title": _("About this report"),
+        "sampling": _("An audit relies on sampling: the auditors examined documents and spoke "
+                      "with people selected by them. The report states what they found; it "
+                      "cannot exclude that shortcomings exist which the sample did not show."),
+    }
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal for fixed texts placed by ``content:`` (never user text)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ")
+    return f'"{escaped}"'
+
+
+def _page_counter(template: str) -> Markup:
+    """ "Page %(page)s of %(pages)s" as CSS ``content``: "Seite " counter(page) " von " ..."""
+    marker = "\x00"
+    text = template % {"page": marker + "page" + marker, "pages": marker + "pages" + marker}
+    parts = []
+    for i, piece in enumerate(text.split(marker)):
+        if i % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(_css_string(piece))
+    return Markup(" ".join(parts))
+
+
+def _number(value, lang: str, digits: str = "#,##0.##") -> str:
+    return format_decimal(value, format=digits, locale="de_DE" if lang == "de" else "en_GB")
+
+
+def _points_text(criterion, points, value, lang: str, t: dict) -> str:
+    """What a criterion scored: "2 von 3 (umgesetzt)", "3.000 m² → 3 von 3"; "–" without."""
+    if value is not None and criterion.type is ScoringType.NUMBER:
+        unit = f" {criterion.unit}" if criterion.unit else ""
+        return f"{_number(value, lang)}{unit} → {t['of3'] % {'points': criterion.points_for_value(value)}}"
+    if points is None:
+        return "–"
+    names = YESNO_LABELS if criterion.type is ScoringType.YESNO else SCALE_LABELS
+    name = names.get(points)
+    return t["of3"] % {"points": points} + (f" ({name.get(lang)})" if name else "")
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _when(moment, lang: str) -> str:
+    from ..services.certificates import BERLIN
+
+    pattern = "dd.MM.yyyy, HH:mm" if lang == "de" else "d MMMM y, HH:mm"
+    return format_datetime(moment, pattern, tzinfo=BERLIN, locale=lang)
+
+
+def _day(value: date | None, lang: str) -> str:
+    return format_day(value, lang) if value is not None else "–"
+
+
+def _load_extras(audit: Audit) -> tuple[list[AuditMember], object, list[dict]]:
+    """Team with users, the last submission event and the audit's newest certificate's
+    conditions: one query each."""
+    from sqlalchemy.orm import joinedload
+
+    members = list(db.session.scalars(
+        sa.select(AuditMember).where(AuditMember.audit_id == audit.id)
+        .options(joinedload(AuditMember.user)).order_by(AuditMember.position)
+    ))
+    submitted_at = db.session.scalar(
+        sa.select(sa.func.max(Event.occurred_at))
+        .where(Event.audit_id == audit.id, Event.action == "audit_submit")
+    )
+    conditions = []
+    if audit.decision is Decision.AWARD_WITH_CONDITIONS:
+        conditions = db.session.scalar(
+            sa.select(Certificate.conditions).where(Certificate.audit_id == audit.id)
+            .order_by(Certificate.id.desc()).limit(1)
+        ) or []
+    return members, submitted_at, conditions
+
+
+def report_context(audit: Audit, lang: str = "de") -> dict:
+    """Plain values for ``templates/pdf/report.html`` (no ORM objects escape).
+
+    ``lang`` is "de" (default) or "en". The report is a draft (marked on every page) while
+    the audit is not decided. Condition deadlines come from the issued certificate (3 months
+    after the decision by default); a draft states the rule instead of a date.
+    """
+    from ..services.certificates import decision_day
+    from ..services.checklist import audit_sheet
+
+    lang = "en" if lang == "en" else "de"
+    sheet = audit_sheet(audit)
+    result = sheet.result
+    catalog = sheet.catalog
+    centre = audit.centre
+    catalog_row = audit.catalog
+    members, submitted_at, conditions = _load_extras(audit)
+    decided = audit.status is AuditStatus.DECIDED and audit.decided_at is not None
+    # By id, not through audit.decided_by: within the deciding transaction that relationship
+    # may still hold what it was loaded as before the decision.
+    decided_by = db.session.get(User, audit.decided_by_id) if decided and audit.decided_by_id else None
+    config = current_app.config
+
+    with force_locale(lang):
+        t = _labels()
+        t["of3"] = _("%(points)s of 3")
+        t["version"] = t["version"] % {"version": catalog_row.version}
+        page_counter = _page_counter(t["page_of"])
+        deadline_rule = t["deadline_after"] % {"months": result.deadline_months}
+        kind = str(LABELS[audit.kind])
+        status = str(LABELS[audit.status])
+        team = [{"role": _capitalised(str(LABELS[m.team_role])), "name": m.user.name}
+                for m in members]
+        outcome = _capitalised(str(LABELS[result.outcome]))
+        decision = _capitalised(str(LABELS[audit.decision])) if decided else ""
+        severity_titles = {Severity.MAJOR: _("Major findings"),
+                           Severity.MINOR: _("Minor findings"),
+                           Severity.OBSERVATION: _("Observations")}
+        chart = chart_for_result(result, catalog, lang, title=t["chart_title"],
+                                 pass_text=t["pass_line"], below_text=t["below_minimum"],
+                                 dropped_text=t["not_rated"])
+
+    titles = {c.code: c.title.get(lang) for c in catalog.criteria}
+    deadlines = {(c.get("criterion"), c.get("text_de")): c.get("deadline") for c in conditions}
+
+    categories = []
+    for section in sheet.sections:
+        cat = section.result
+        rows = []
+        for item in section.items:
+            c, a = item.criterion, item.assessment
+            adjusted = a.adjusted_points is not None or a.adjusted_value is not None
+            rows.append({
+                "code": c.code,
+                "title": c.title.get(lang),
+                "weight": c.weight,
+                "knockout": c.knockout,
+                "not_applicable": a.not_applicable,
+                "na_reason": a.na_reason,
+                "auditor": t["na"] if a.not_applicable else _points_text(c, a.points, a.value, lang, t),
+                "adjusted": _points_text(c, a.adjusted_points, a.adjusted_value, lang, t) if adjusted else "",
+                "adjustment_reason": a.adjustment_reason if adjusted else "",
+                "agreed": a.reviewed_at is not None and not adjusted,
+                "comment": a.comment,
+                "finding": a.finding,
+                "evidence": [ev.original_name for ev in item.evidence],
+            })
+        categories.append({
+            "code": section.category.code,
+            "title": section.category.title.get(lang),
+            "weight": section.category.weight,
+            "percent": t["not_rated"] if cat.dropped else format_percent(cat.percent, lang),
+            "below_minimum": cat.below_minimum,
+            "rows": rows,
+        })
+
+    findings = []
+    for severity in SEVERITY_ORDER:
+        items = []
+        for f in result.findings:
+            if f.severity != severity:
+                continue
+            deadline = ""
+            if severity == Severity.MINOR:
+                stored = deadlines.get((f.criterion_code, f.text("de")))
+                if stored:
+                    deadline = format_day(date.fromisoformat(stored), lang)
+                elif not decided:
+                    deadline = deadline_rule
+            items.append({"code": f.criterion_code or f.category_code or "", "text": f.text(lang),
+                          "deadline": deadline})
+        findings.append({"title": severity_titles[severity], "severity": severity.value,
+                         "entries": items, "deadlines": any(e["deadline"] for e in items)})
+
+    strengths = [
+        {"code": code, "title": titles[code]}
+        for code, r in result.criteria.items()
+        if r.points == 3 and catalog.criterion(code).type is ScoringType.SCALE
+    ]
+    knockouts = [
+        {"code": k.code, "title": titles.get(k.code, ""),
+         "status": t["ko_open"] if k.met is None else t["ko_met"] if k.met else t["ko_not_met"],
+         "css": "" if k.met is None else "ok" if k.met else "bad"}
+        for k in result.knockouts
+    ]
+    band = result.awarded_band
+    occupancy = centre.occupancy_percent
+    figures = [
+        (t["space"], f"{_number(centre.space_m2, lang)} m²" if centre.space_m2 is not None else "–"),
+        (t["tenants"], _number(centre.tenant_count, lang) if centre.tenant_count is not None else "–"),
+        (t["occupancy"], format_percent(occupancy, lang) if occupancy is not None else "–"),
+        (t["staff"], _number(centre.staff_count, lang) if centre.staff_count is not None else "–"),
+        (t["founded"], str(centre.founded_year) if centre.founded_year else "–"),
+        (t["state"], centre.federal_state_name),
+        (t["member_since"], _day(centre.member_since, lang)),
+    ]
+    return {
+        "lang": lang,
+        "t": t,
+        "draft": not decided,
+        "page_counter": page_counter,
+        "header": Markup(_css_string(f"{t['title']} {audit.number}")),
+        "draft_css": Markup(_css_string(t["draft"])),
+        "label": LABEL_NAME,
+        "association_name": config["ASSOCIATION_NAME"],
+        "centre_name": centre.name,
+        "operating_company": centre.operating_company,
+        "city": centre.city,
+        "audit_number": audit.number,
+        "audit_kind": kind,
+        "audit_status": status,
+        "catalog_title": catalog_row.title_de if lang == "de" else catalog_row.title_en,
+        "catalog_version": t["version"],
+        "dates": [
+            (t["planned"], _day(audit.planned_on, lang)),
+            (t["visit"], _day(audit.visit_on, lang)),
+            (t["submitted"], _day(decision_day(submitted_at), lang) if submitted_at else "–"),
+            (t["decided"], _day(decision_day(audit.decided_at), lang) if decided else "–"),
+        ],
+        "team": team,
+        "outcome": outcome,
+        "decision": decision,
+        "reasons": [r.text(lang) for r in result.reasons],
+        "overall": format_percent(result.overall_percent, lang),
+        "band": band.label.get(lang) if band else t["no_band"],
+        "categories": categories,
+        "knockouts": knockouts,
+        "chart": chart,
+        "figures": figures,
+        "findings": findings,
+        "strengths": strengths,
+        "decision_record": {
+            "decision": decision,
+            "computed": outcome,
+            "decided_by": decided_by.name if decided_by is not None else "",
+            "decided_at": _when(audit.decided_at, lang),
+            "note": audit.decision_note,
+            "override_reason": audit.override_reason,
+        } if decided else None,
+    }
+
+
+def render_report(context: dict) -> bytes:
+    """HTML from the context (autoescaped), then PDF/A-3b bytes."""
+    return render_pdf(report_html(context))
+
+
+def report_html(context: dict) -> str:
+    """The report's HTML (the benchmark renders it standalone as its floor)."""
+    template = current_app.jinja_env.get_template("pdf/report.html")
+    return template.render(**context)
