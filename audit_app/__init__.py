@@ -130,6 +130,9 @@ def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, centres_bp, audits_bp, admin_bp, certificates_bp, verify_bp,
                ops_bp):
         app.register_blueprint(bp)
+    from .api import bp as api_bp  # JSON API v1: bearer tokens, no CSRF, JSON errors
+
+    app.register_blueprint(api_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

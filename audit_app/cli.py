@@ -18,6 +18,7 @@ from .services.errors import ValidationFailed
 
 catalog_cli = AppGroup("catalog", help="Validate, import and list criteria catalogues.")
 user_cli = AppGroup("user", help="Manage users.")
+token_cli = AppGroup("token", help="Create, list and revoke API tokens.")
 
 
 def _fail(message: str) -> None:
@@ -154,6 +155,53 @@ def user_create(email, name, roles, centre_id, language, password_stdin) -> None
     click.echo(f"Created user {user.id} <{user.email}> ({', '.join(sorted(r.value for r in user.roles))})")
 
 
+@token_cli.command("create")
+@click.option("--email", required=True, help="The user the token acts for.")
+@click.option("--label", default="", help="What the token is for, e.g. the script's name.")
+def token_create(email: str, label: str) -> None:
+    """Create an API token and print it once (only its hash is stored)."""
+    from .services import tokens as token_service
+
+    user = user_service.find_by_email(email)
+    if user is None:
+        _fail(f"No user with the e-mail address {email}.")
+    try:
+        token, plain = token_service.create_token(user, label=label)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        _fail("Token not created. " + "; ".join(f"{k}: {v}" for k, v in exc.fields.items()))
+    db.session.commit()
+    click.echo(f"Token {token.id} for {user.email} ({token.prefix}…), shown only this once:",
+               err=True)
+    click.echo(plain)
+
+
+@token_cli.command("list")
+def token_list() -> None:
+    """List the tokens: id, prefix, user, label, created, last used, status."""
+    from .services import tokens as token_service
+
+    for t in token_service.list_tokens():
+        status = "revoked" if t.revoked_at else "active"
+        used = t.last_used_at.strftime("%Y-%m-%d %H:%M") if t.last_used_at else "never"
+        click.echo(f"{t.id}\t{t.prefix}…\t{t.user.email}\t{t.label or '-'}\t"
+                   f"created {t.created_at:%Y-%m-%d}\tlast used {used}\t{status}")
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by its id; requests with it are refused from now on."""
+    from .services import tokens as token_service
+
+    token = token_service.get_token(token_id)
+    if token is None:
+        _fail(f"No token {token_id}.")
+    changed = token_service.revoke_token(token)
+    db.session.commit()
+    click.echo(f"Token {token_id} revoked." if changed else f"Token {token_id} was already revoked.")
+
+
 @click.command("demo")
 def demo_command() -> None:
     """Load realistic demo data (idempotent) and print the demo logins."""
@@ -206,7 +254,8 @@ def reminders_command(today, dry_run: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_command, demo_command, catalog_cli, user_cli, reminders_command):
+    for command in (init_command, demo_command, catalog_cli, user_cli, token_cli,
+                    reminders_command):
         app.cli.add_command(command)
 
 

@@ -1,4 +1,10 @@
-"""Error pages and JSON errors: a clear message, never a stack trace."""
+"""Error pages and JSON errors: a clear message, never a stack trace.
+
+Under ``/api/`` every error, whatever raised it (an :class:`ApiError`, ``abort()``, a
+routing miss, a too-large body, an unexpected exception), is the JSON of the API contract:
+``{"error": {"code": "<machine code>", "message": "<text in the request's language>",
+"fields": {...}}}``. Pages get the HTML error page.
+"""
 from __future__ import annotations
 
 import logging
@@ -12,33 +18,100 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 
+#: HTTP status → the API's machine code for errors that carry no more specific one.
+MACHINE_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+class ApiError(Exception):
+    """An API refusal: HTTP ``status``, machine ``code``, a message, field errors, extra keys.
+
+    ``extra`` goes next to ``error`` in the body (e.g. ``current`` for a version conflict).
+    """
+
+    def __init__(self, status: int, code: str | None = None, message: str | None = None, *,
+                 fields: dict | None = None, details: list | tuple | None = None,
+                 extra: dict | None = None, headers: dict | None = None):
+        super().__init__(code or MACHINE_CODES.get(status, "error"))
+        self.status = status
+        self.code = code or MACHINE_CODES.get(status, "error")
+        self.message = message
+        self.fields = {k: str(v) for k, v in (fields or {}).items()}
+        self.details = list(details) if details is not None else None
+        self.extra = extra or {}
+        self.headers = headers or {}
+
 
 def _messages() -> dict[int, str]:
     return {
         400: _("The request could not be processed."),
+        401: _("Authentication required: send a valid API token as \"Authorization: Bearer <token>\"."),
         403: _("You do not have permission to do this."),
         404: _("This page does not exist or you cannot see it."),
         405: _("This action is not possible here."),
+        409: _("This step is not possible in the current state."),
         413: _("The file or form is too large."),
+        415: _("The request body must be JSON."),
+        422: _("The input was not accepted. Please check the marked fields."),
         500: _("An unexpected error occurred. It has been logged; please try again."),
         503: _("The service is temporarily unavailable. Please try again in a moment."),
     }
 
 
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+    return is_api_request() or (request.accept_mimetypes.best == "application/json")
 
 
-def render_error(code: int, message: str | None = None):
+def json_error(status: int, code: str | None = None, message: str | None = None, *,
+               fields: dict | None = None, details=None, extra: dict | None = None,
+               headers: dict | None = None):
+    """The API's error response (status, machine code, translated message, field errors)."""
+    error = {
+        "code": code or MACHINE_CODES.get(status, "error"),
+        "message": str(message or _messages().get(status) or _("An error occurred.")),
+        "fields": {k: str(v) for k, v in (fields or {}).items()},
+    }
+    if details is not None:
+        error["details"] = [str(d) for d in details]
+    response = jsonify({"error": error, **(extra or {})})
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def render_error(code: int, message: str | None = None, *, headers: dict | None = None):
     message = message or _messages().get(code) or _("An error occurred.")
     if _wants_json():
-        return jsonify(error={"code": str(code), "message": message, "fields": {}}), code
-    return render_template("errors/error.html", code=code, message=message), code
+        return json_error(code, message=message, headers=headers)
+    return render_template("errors/error.html", code=code, message=message), code, headers or {}
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(e: ApiError):
+        db.session.rollback()
+        return json_error(e.status, e.code, e.message, fields=e.fields, details=e.details,
+                          extra=e.extra, headers=e.headers)
+
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):
         return render_error(
@@ -49,7 +122,12 @@ def init_app(app: Flask) -> None:
     def http_error(e: HTTPException):
         if e.code and e.code >= 500:
             db.session.rollback()
-        return render_error(e.code or 500)
+        headers = {}
+        if e.code == 405 and getattr(e, "valid_methods", None):
+            headers["Allow"] = ", ".join(e.valid_methods)
+        if e.code == 401 and is_api_request():
+            headers["WWW-Authenticate"] = 'Bearer realm="api"'
+        return render_error(e.code or 500, headers=headers)
 
     @app.errorhandler(Exception)
     def unexpected_error(e: Exception):

@@ -12,6 +12,10 @@ def select_locale() -> str:
     asked = request.args.get("lang")  # a shared link may name its language (?lang=en)
     if asked in languages:
         return asked
+    if request.path.startswith("/api/"):  # API clients choose by Accept-Language alone
+        return request.accept_languages.best_match(languages) or current_app.config[
+            "BABEL_DEFAULT_LOCALE"
+        ]
     if current_user and current_user.is_authenticated and current_user.language in languages:
         return current_user.language
     chosen = session.get("lang")

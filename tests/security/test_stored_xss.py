@@ -187,3 +187,27 @@ def test_json_returns_the_exact_string_as_data_never_as_a_page(app, client, worl
     assert response.mimetype == "application/json"
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
     assert response.get_json()["centre"]["name"] == tagged("Zentrum Göttingen")
+
+
+def test_the_api_returns_the_exact_strings_as_json_data(app, world):
+    from audit_app.services import tokens
+
+    _row, token = tokens.create_token(world["lead"], label="Prüfskript")
+    db.session.commit()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    audit, centre = world["audit"], world["centre"]
+    for url in (f"/api/v1/centres/{centre.id}", f"/api/v1/audits/{audit.id}",
+                f"/api/v1/audits/{audit.id}/events"):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        assert response.mimetype == "application/json", url
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", url
+        assert "<html" not in response.get_data(as_text=True).lower(), url
+    body = client.get(f"/api/v1/centres/{centre.id}", headers=headers).get_json()
+    assert body["name"] == tagged("Zentrum Göttingen")
+    assessments = client.get(f"/api/v1/audits/{audit.id}", headers=headers).get_json()["assessments"]
+    by_code = {a["code"]: a for a in assessments}
+    assert by_code["A1"]["comment"] == tagged("Kommentar")
+    assert by_code["C7"]["reason"] == tagged("Begründung N/A") or \
+        by_code["C7"].get("na_reason") == tagged("Begründung N/A")

@@ -15,12 +15,16 @@ import sqlalchemy as sa
 from audit_app.extensions import db
 from audit_app.models import Event
 from tests.conftest import PASSWORD, csrf_token
-
-ROLES = ("anon", "admin", "lead", "auditor_on", "auditor_off", "contact_own", "contact_other")
-LOGGED_IN = ROLES[1:]
-TEAM_VIEW = {"admin", "lead", "auditor_on"}  # who sees the (undecided) audit
-CENTRE_VIEW = {"admin", "lead", "auditor_on", "contact_own"}  # who sees the audited centre
-MANAGERS = {"admin", "lead"}
+from tests.route_matrix import (
+    CENTRE_VIEW,
+    LOGGED_IN,
+    MANAGERS,
+    ROLES,
+    TEAM_VIEW,
+    build_world,
+    rule_url,
+)
+from tests.route_matrix import rules as all_rules
 
 
 def expect(allowed, *, denied: int = 404, anon: int = 302) -> dict[str, int]:
@@ -53,6 +57,7 @@ GET = {
     "admin.user_edit": expect({"admin"}),
     "admin.user_password": expect({"admin"}),
     "admin.catalogs": expect({"admin"}),
+    "admin.tokens": expect({"admin"}),
     "certificates.download": expect(TEAM_VIEW | {"contact_own"}),  # of the decided audit
     "verify.form": {role: 200 for role in ROLES},  # public
     "verify.show": {role: 200 for role in ROLES},
@@ -83,6 +88,8 @@ POST = {
     "admin.catalog_upload": {"admin"},
     "admin.catalog_activate": {"admin"},
     "admin.catalog_retire": {"admin"},
+    "admin.token_create": {"admin"},
+    "admin.token_revoke": {"admin"},
     "certificates.change_status": {"lead"},
 }
 
@@ -92,65 +99,23 @@ OVERRIDES = {"certificates.change_status": {"action": "suspend"}}
 
 @pytest.fixture
 def world(make_user, make_centre, make_audit, catalog):
-    """Two centres, one audit in progress with evidence, and a user for every role."""
-    from flask import current_app
+    """Two centres, one audit in progress with evidence, a decided one, a user for every role."""
+    from audit_app.services import tokens as token_service
 
-    from audit_app.services import evidence as evidence_service
-
-    audited = make_centre(name="Technologiezentrum Göttingen")
-    other = make_centre(name="Gründerzentrum Jena", city="Jena", federal_state="TH")
-    users = {
-        "admin": make_user("admin", email="admin@matrix.de"),
-        "lead": make_user("lead", email="lead@matrix.de"),
-        "auditor_on": make_user("auditor", email="auditor-on@matrix.de"),
-        "auditor_off": make_user("auditor", email="auditor-off@matrix.de"),
-        "contact_own": make_user("contact", email="contact-own@matrix.de", centre=audited),
-        "contact_other": make_user("contact", email="contact-other@matrix.de", centre=other),
-    }
-    helper = make_user("auditor", email="helper@matrix.de")
-    audit = make_audit(audited, lead=users["auditor_on"], auditors=[helper], answers={"A2": 2})
-    from audit_app.models import Certificate
-    from audit_app.services import audits as svc
-    from audit_app.services.audits import get_assessment
-    from audit_app.workflow import Action, Decision
-    from tests.conftest import full_answers
-
-    # An earlier, decided audit of the same centre with its certificate.
-    decided = make_audit(audited, lead=users["auditor_on"], auditors=[helper],
-                         answers=full_answers(catalog))
-    svc.transition(decided, Action.SUBMIT, users["auditor_on"])
-    svc.transition(decided, Action.BEGIN_REVIEW, users["lead"])
-    svc.transition(decided, Action.DECIDE, users["lead"], decision=Decision.AWARD)
+    world = build_world(make_user, make_centre, make_audit, catalog)
+    token, _plain = token_service.create_token(world["helper"], label="Matrix")
     db.session.commit()
-    number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == decided.id))
-
-    evidence = evidence_service.add_evidence(
-        audit, get_assessment(audit, "A2"), filename="Strategie.pdf",
-        data=b"%PDF-1.4\n%%EOF\n", actor=users["auditor_on"],
-        files_folder=current_app.config["FILES_FOLDER"], max_bytes=10_000,
-    )
-    db.session.commit()
-    values = {"audit_id": audit.id, "centre_id": audited.id, "evidence_id": evidence.id,
-              "code": "A2", "user_id": helper.id, "catalog_id": catalog.id,
-              "action": "start", "lang": "de", "number": number}
-    return {"users": users, "values": values}
+    world["values"]["token_id"] = token.id
+    return world
 
 
 def _rules(app, method):
-    return sorted(
-        (r for r in app.url_map.iter_rules() if method in r.methods and r.endpoint != "static"),
-        key=lambda r: r.rule,
-    )
+    """The pages' rules; the API has its own matrix (tests/api/test_matrix.py)."""
+    return all_rules(app, method, api=False)
 
 
 def _url(app, rule, values):
-    values = {**values, **OVERRIDES.get(rule.endpoint, {})}
-    missing = [a for a in rule.arguments if a not in values]
-    assert not missing, f"{rule.endpoint}: add values for {missing} to the matrix's world"
-    with app.test_request_context():
-        from flask import url_for
-
-        return url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
+    return rule_url(app, rule, values, OVERRIDES)
 
 
 def test_every_route_has_a_permission_decision(app):

@@ -12,7 +12,7 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ...labels import label
@@ -184,3 +184,17 @@ class CatalogUploadForm(FlaskForm):
                        "and nothing is stored. A valid file is imported as a draft."),
     )
     submit = SubmitField(_l("Check and import"))
+
+
+class TokenCreateForm(FlaskForm):
+    """A new API token for one user; the label says what it is for."""
+
+    user_id = SelectField(_l("User"), coerce=int, validators=[DataRequired()])
+    label = StringField(
+        _l("Label"), validators=[Optional(), Length(max=100)],
+        description=_l("What the token is used for, e.g. „Mitgliederabgleich Geschäftsstelle“."),
+    )
+
+    def __init__(self, *args, users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user_id.choices = [SelectChoice(u.id, f"{u.name} <{u.email}>") for u in users]

@@ -28,7 +28,14 @@ from ...services import users as user_service
 from ...services.errors import ValidationFailed
 from ..auth.forms import EmptyForm, apply_service_errors, service_message
 from . import bp
-from .forms import CatalogUploadForm, PasswordResetForm, UserCreateForm, UserFilterForm, UserForm
+from .forms import (
+    CatalogUploadForm,
+    PasswordResetForm,
+    TokenCreateForm,
+    UserCreateForm,
+    UserFilterForm,
+    UserForm,
+)
 
 
 def _require(predicate) -> None:
@@ -194,6 +201,72 @@ def user_password(user_id: int):
                                created=False, title=_("New password"))
     return render_template("admin/user_password.html", form=form, user=user,
                            title=_("Reset password"))
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+def _token_form(formdata=None) -> TokenCreateForm:
+    users = db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name, User.id)
+    ).all()
+    return TokenCreateForm(formdata, users=users) if formdata is not None else TokenCreateForm(
+        users=users)
+
+
+def _render_tokens(form: TokenCreateForm, status: int = 200):
+    from ...services import tokens as token_service
+
+    return render_template("admin/tokens.html", tokens=token_service.list_tokens(), form=form,
+                           button_form=EmptyForm(), title=_("API tokens")), status
+
+
+@bp.route("/tokens")
+@login_required
+def tokens():
+    """Every API token: user, label, prefix, created, last used, status; a form for a new one."""
+    _require(can_manage_users)
+    return _render_tokens(_token_form())
+
+
+@bp.route("/tokens", methods=["POST"])
+@login_required
+def token_create():
+    """Create a token for a user; the token is shown once on the result page."""
+    from ...services import tokens as token_service
+
+    _require(can_manage_users)
+    form = _token_form(request.form)
+    if not form.validate():
+        return _render_tokens(form, 422)
+    user = db.get_or_404(User, form.user_id.data)
+    try:
+        token, plain = token_service.create_token(user, label=form.label.data or "",
+                                                  actor=current_user)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        apply_service_errors(form, exc, {"user": "user_id"})
+        return _render_tokens(form, 422)
+    db.session.commit()
+    return _shown_once("admin/token_shown.html", token=token, plain=plain, user=user,
+                       title=_("New API token"))
+
+
+@bp.route("/tokens/<int:token_id>/revoke", methods=["POST"])
+@login_required
+def token_revoke(token_id: int):
+    """Revoke a token: requests with it are refused from now on."""
+    from ...services import tokens as token_service
+
+    _require(can_manage_users)
+    token = token_service.get_token(token_id)
+    if token is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if token_service.revoke_token(token, actor=current_user):
+        db.session.commit()
+        flash(_("The token %(prefix)s… has been revoked.", prefix=token.prefix), "success")
+    return redirect(url_for("admin.tokens"))
 
 
 # --- Catalogues ------------------------------------------------------------------------------

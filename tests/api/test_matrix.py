@@ -1,0 +1,151 @@
+"""Route × role matrix of the API, generated from the blueprint's URL rules.
+
+The same world and generator as the pages' matrix (tests/route_matrix.py). Every API rule
+needs an entry: GET rules are requested with every role's token and compared with the
+expected status; writing rules are sent by every role that may not use them, which must be
+refused (401 without a token, else 403/404, or 409 where the status forbids it for everyone)
+without changing anything. Responses are checked against the OpenAPI description.
+"""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from audit_app.extensions import db
+from audit_app.models import Event
+from tests.route_matrix import (
+    CENTRE_VIEW,
+    LOGGED_IN,
+    MANAGERS,
+    ROLES,
+    TEAM_VIEW,
+    build_world,
+    rule_url,
+    rules,
+)
+
+
+def expect(allowed, *, denied: int = 404) -> dict[str, int]:
+    return {role: (401 if role == "anon" else 200 if role in allowed else denied) for role in ROLES}
+
+
+PUBLIC = {role: 200 for role in ROLES}
+
+GET = {
+    "api.openapi": PUBLIC,
+    "api.docs": PUBLIC,
+    "api.register": PUBLIC,
+    "api.verify": PUBLIC,
+    "api.me": expect(LOGGED_IN),
+    "api.users": expect(MANAGERS, denied=403),
+    "api.catalogs": expect(LOGGED_IN),
+    "api.catalog": expect(LOGGED_IN),
+    "api.centres": expect(LOGGED_IN),  # each sees only the centres they may see
+    "api.centre": expect(CENTRE_VIEW),
+    "api.audits": expect(LOGGED_IN),  # each sees only the audits they may see
+    "api.audit": expect(TEAM_VIEW),
+    "api.score": expect(TEAM_VIEW),
+    "api.events": expect(TEAM_VIEW),
+    "api.report": expect(TEAM_VIEW),
+    "api.certificate": expect(TEAM_VIEW | {"contact_own"}),  # of the decided audit
+    "api.certificate_pdf": expect(TEAM_VIEW | {"contact_own"}),
+}
+
+#: Writing endpoints: the roles that may use them (everyone else is refused).
+WRITE = {
+    "api.create_centre": MANAGERS,
+    "api.update_centre": MANAGERS,
+    "api.plan_audit": {"lead"},
+    "api.save_assessment": {"auditor_on"},
+    "api.review": set(),  # nobody: the audit is not under review (409 for a lead)
+    "api.transition": set(),  # "start" is not possible from "in progress" (409 for viewers)
+    "api.certificate_status": {"lead"},
+}
+
+BODIES = {
+    "api.create_centre": {"name": "Zentrum Matrix", "city": "Jena", "federal_state": "TH"},
+    "api.update_centre": {"tenant_count": 99},
+    "api.plan_audit": {"centre_id": 1, "catalog_key": "aiz", "catalog_version": "2026",
+                       "kind": "initial", "planned_on": "2026-12-01", "lead_auditor_id": 1,
+                       "auditor_ids": [2]},
+    "api.save_assessment": {"points": 3, "version": 2},
+    "api.review": {"points": 1, "reason": "Versuch"},
+    "api.transition": {"action": "start", "note": "Versuch"},
+    "api.certificate_status": {"reason": "Versuch"},
+}
+
+OVERRIDES = {"api.certificate_status": {"action": "suspend"}}
+
+
+@pytest.fixture
+def world(make_user, make_centre, make_audit, make_token, catalog):
+    world = build_world(make_user, make_centre, make_audit, catalog)
+    world["tokens"] = {role: make_token(user) for role, user in world["users"].items()}
+    world["tokens"]["anon"] = None
+    world["values"].update(key=catalog.key, version=catalog.version)
+    return world
+
+
+def test_every_api_route_has_a_permission_decision(app):
+    undecided = [r.endpoint for r in rules(app, "GET", api=True) if r.endpoint not in GET]
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        undecided += [r.endpoint for r in rules(app, method, api=True) if r.endpoint not in WRITE]
+    assert not undecided, f"API routes without an entry in the matrix: {sorted(set(undecided))}"
+    assert set(WRITE) == set(BODIES)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("role", ROLES)
+def test_get_routes(app, api, world, role, backend):
+    token = world["tokens"][role]
+    wrong = []
+    for rule in rules(app, "GET", api=True):
+        response = api.get(rule_url(app, rule, world["values"], OVERRIDES), token=token)
+        if response.status_code != GET[rule.endpoint][role]:
+            wrong.append(f"{rule.endpoint}: {response.status_code}, expected "
+                         f"{GET[rule.endpoint][role]}")
+    assert not wrong, f"{role}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("role", ROLES)
+def test_writing_routes_refuse_everyone_else_and_change_nothing(app, api, world, role, backend):
+    token = world["tokens"][role]
+    events_before = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+    wrong = []
+    for method in ("POST", "PUT", "PATCH"):
+        for rule in rules(app, method, api=True):
+            if role in WRITE[rule.endpoint]:
+                continue
+            response = api.request(method, rule_url(app, rule, world["values"], OVERRIDES),
+                                   token=token, json=BODIES[rule.endpoint])
+            expected = {401} if role == "anon" else {403, 404, 409}
+            if response.status_code not in expected:
+                wrong.append(f"{method} {rule.endpoint}: {response.status_code}")
+    db.session.rollback()
+    assert not wrong, f"{role} was not refused: " + "; ".join(wrong)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == events_before
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_allowed_roles_succeed(app, api, world, backend):
+    """The other side of the matrix: each writing route works for a role allowed to use it."""
+    values, tokens = world["values"], world["tokens"]
+    users = world["users"]
+    bodies = {
+        **BODIES,
+        "api.plan_audit": {**BODIES["api.plan_audit"], "centre_id": values["centre_id"],
+                           "lead_auditor_id": users["auditor_on"].id,
+                           "auditor_ids": [users["auditor_off"].id]},
+    }
+    expected = {"api.create_centre": 201, "api.plan_audit": 201}
+    for method in ("POST", "PUT", "PATCH"):
+        for rule in rules(app, method, api=True):
+            allowed = WRITE[rule.endpoint]
+            if not allowed:
+                continue
+            role = min(allowed)
+            response = api.request(method, rule_url(app, rule, values, OVERRIDES),
+                                   token=tokens[role], json=bodies[rule.endpoint])
+            assert response.status_code == expected.get(rule.endpoint, 200), (
+                rule.endpoint, response.get_json())

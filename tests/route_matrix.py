@@ -1,0 +1,81 @@
+"""Shared code of the route × role matrices (pages in tests/web, API in tests/api).
+
+The matrices are generated from the app's URL map: every rule of the area must have a
+permission decision, and each is requested as every role with URL values from a "world".
+"""
+from __future__ import annotations
+
+from flask import url_for
+
+ROLES = ("anon", "admin", "lead", "auditor_on", "auditor_off", "contact_own", "contact_other")
+LOGGED_IN = ROLES[1:]
+TEAM_VIEW = {"admin", "lead", "auditor_on"}  # who sees the (undecided) audit
+CENTRE_VIEW = {"admin", "lead", "auditor_on", "contact_own"}  # who sees the audited centre
+MANAGERS = {"admin", "lead"}
+
+
+def rules(app, method: str, *, api: bool | None = None):
+    """The URL rules answering ``method``, sorted; ``api`` True/False: only/without the API."""
+    found = (r for r in app.url_map.iter_rules()
+             if method in r.methods and r.endpoint != "static")
+    if api is not None:
+        found = (r for r in found if r.endpoint.startswith("api.") == api)
+    return sorted(found, key=lambda r: r.rule)
+
+
+def rule_url(app, rule, values: dict, overrides: dict | None = None) -> str:
+    """The URL of ``rule`` with its arguments taken from ``values`` (per-endpoint overrides first)."""
+    values = {**values, **(overrides or {}).get(rule.endpoint, {})}
+    missing = [a for a in rule.arguments if a not in values]
+    assert not missing, f"{rule.endpoint}: add values for {missing} to the matrix's world"
+    with app.test_request_context():
+        return url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
+
+
+def build_world(make_user, make_centre, make_audit, catalog):
+    """Two centres, an audit in progress with evidence, a decided audit with its certificate,
+    and one user per role. Returns ``{"users", "values", "helper"}``."""
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from audit_app.extensions import db
+    from audit_app.models import Certificate
+    from audit_app.services import audits as svc
+    from audit_app.services import evidence as evidence_service
+    from audit_app.services.audits import get_assessment
+    from audit_app.workflow import Action, Decision
+    from tests.conftest import full_answers
+
+    audited = make_centre(name="Technologiezentrum Göttingen")
+    other = make_centre(name="Gründerzentrum Jena", city="Jena", federal_state="TH")
+    users = {
+        "admin": make_user("admin", email="admin@matrix.de"),
+        "lead": make_user("lead", email="lead@matrix.de"),
+        "auditor_on": make_user("auditor", email="auditor-on@matrix.de"),
+        "auditor_off": make_user("auditor", email="auditor-off@matrix.de"),
+        "contact_own": make_user("contact", email="contact-own@matrix.de", centre=audited),
+        "contact_other": make_user("contact", email="contact-other@matrix.de", centre=other),
+    }
+    helper = make_user("auditor", email="helper@matrix.de")
+    audit = make_audit(audited, lead=users["auditor_on"], auditors=[helper], answers={"A2": 2})
+
+    # An earlier, decided audit of the same centre with its certificate.
+    decided = make_audit(audited, lead=users["auditor_on"], auditors=[helper],
+                         answers=full_answers(catalog))
+    svc.transition(decided, Action.SUBMIT, users["auditor_on"])
+    svc.transition(decided, Action.BEGIN_REVIEW, users["lead"])
+    svc.transition(decided, Action.DECIDE, users["lead"], decision=Decision.AWARD)
+    db.session.commit()
+    number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == decided.id))
+
+    evidence = evidence_service.add_evidence(
+        audit, get_assessment(audit, "A2"), filename="Strategie.pdf",
+        data=b"%PDF-1.4\n%%EOF\n", actor=users["auditor_on"],
+        files_folder=current_app.config["FILES_FOLDER"], max_bytes=10_000,
+    )
+    db.session.commit()
+    values = {"audit_id": audit.id, "centre_id": audited.id, "evidence_id": evidence.id,
+              "code": "A2", "user_id": helper.id, "catalog_id": catalog.id,
+              "action": "start", "lang": "de", "number": number,
+              "decided_audit_id": decided.id}
+    return {"users": users, "values": values, "helper": helper, "decided": decided}
