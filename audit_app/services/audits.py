@@ -273,7 +273,8 @@ def _actor(audit: Audit, user: User) -> Actor:
     return Actor(user_id=user.id, roles=user.roles, team_role=audit.team_role_of(user.id))
 
 
-def _apply(audit: Audit, target: AuditStatus, action: Action, user: User, note: str) -> None:
+def _apply(audit: Audit, target: AuditStatus, action: Action, user: User, note: str,
+           at: datetime | None = None) -> None:
     old = audit.status
     audit.status = target
     events.record(
@@ -285,6 +286,7 @@ def _apply(audit: Audit, target: AuditStatus, action: Action, user: User, note: 
         old=old.value,
         new=target.value,
         note=note,
+        at=at,
     )
 
 
@@ -346,7 +348,7 @@ def transition(
         from .reports import invalidate_for
 
         invalidate_for(audit)
-    _apply(audit, outcome, action, actor, note.strip())
+    _apply(audit, outcome, action, actor, note.strip(), at=now)
     if action is Action.DECIDE:
         events.record(
             "audit_decision",
@@ -360,6 +362,7 @@ def transition(
                 "override": bool(audit.override_reason),
             },
             note=audit.override_reason,
+            at=now,
         )
         if decision in (Decision.AWARD, Decision.AWARD_WITH_CONDITIONS):
             from .certificates import issue_for  # same transaction: no decision without it

@@ -220,7 +220,12 @@ def _make_audit(plan: AuditPlan, catalog: CatalogVersion, centres, users, rng) -
         return
     if plan.status is AuditStatus.IN_PROGRESS:
         return
-    audit_service.transition(audit, Action.SUBMIT, lead)
+    # Submitted two days after the visit, and reviewed soon after, never after the decision
+    # or today: the timeline and the report then tell a plausible story.
+    latest = min(plan.decided_on - timedelta(days=10) if plan.decided_on else date.today(),
+                 date.today())
+    submitted_on = min(plan.planned_on + timedelta(days=16), latest)
+    audit_service.transition(audit, Action.SUBMIT, lead, now=_dt(submitted_on, 15))
     if plan.status is AuditStatus.SUBMITTED:
         return
     if plan.status is AuditStatus.CHANGES_REQUESTED:
@@ -229,7 +234,8 @@ def _make_audit(plan: AuditPlan, catalog: CatalogVersion, centres, users, rng) -
             note="Bitte die Nachweise zu B3 und C5 ergänzen und die Begründung zu E2 präzisieren.",
         )
         return
-    audit_service.transition(audit, Action.BEGIN_REVIEW, reviewer)
+    audit_service.transition(audit, Action.BEGIN_REVIEW, reviewer,
+                             now=_dt(min(submitted_on + timedelta(days=2), latest), 9))
     if plan.status is AuditStatus.IN_REVIEW:
         return
     _review_and_decide(audit, plan, reviewer, domain, rng)

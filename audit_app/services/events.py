@@ -1,6 +1,7 @@
 """Writing to the append-only event log."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ..extensions import db
@@ -17,8 +18,13 @@ def record(
     old: Any = None,
     new: Any = None,
     note: str = "",
+    at: datetime | None = None,
 ) -> Event:
-    """Add one event to the session (flushed with the change it describes)."""
+    """Add one event to the session (flushed with the change it describes).
+
+    ``at`` is the moment the event happened when the caller states it (a decision entered
+    with its meeting date, demo data); otherwise now.
+    """
     actor_id = getattr(actor, "id", actor)
     event = Event(
         action=action,
@@ -30,5 +36,7 @@ def record(
         new=new,
         note=note,
     )
+    if at is not None:
+        event.occurred_at = at
     db.session.add(event)
     return event

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from audit_app.extensions import db
-from audit_app.models import Audit, CatalogStatus, CatalogVersion, Centre, User
+from audit_app.models import Audit, CatalogStatus, CatalogVersion, Centre, Event, User
 from audit_app.workflow import AuditStatus, Decision, Role
 from tests.conftest import CRITERIA, fresh
 
@@ -111,6 +111,12 @@ def test_demo_data_is_realistic_and_idempotent(runner, client, auth):
     assert decisions == set(Decision)
     roles = {r for u in db.session.scalars(sa.select(User)) for r in u.roles}
     assert roles == set(Role)
+    # The story is in order: submitted, review begun, then decided on the meeting date.
+    for audit in db.session.scalars(sa.select(Audit).where(Audit.decided_at.is_not(None))):
+        moments = {e.action: e.occurred_at for e in db.session.scalars(
+            sa.select(Event).where(Event.audit_id == audit.id))}
+        assert moments["audit_submit"] < moments["audit_begin_review"] < audit.decided_at
+        assert moments["audit_decide"] == audit.decided_at
     counts = (len(centres), db.session.scalar(sa.select(sa.func.count()).select_from(Audit)))
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already present" in again.output
