@@ -51,6 +51,10 @@ WTF_CSRF_TIME_LIMIT = None  # a site visit can take all day; the token lives as 
 ASSOCIATION_NAME = "Bundesverband Deutscher Innovations-, Technologie- und Gründerzentren e.V."
 ASSOCIATION_SHORT_NAME = "BVIZ"
 
+#: How passwords are hashed (a Werkzeug method string). scrypt in every real installation;
+#: the test configuration uses a cheap PBKDF2 so that thousands of test users cost nothing.
+PASSWORD_HASH_METHOD = "scrypt"
+
 #: Sign-in throttle: after this many failed sign-ins for one e-mail address (known or not)
 #: within LOGIN_LOCK_MINUTES, or this many from one client address, further attempts are
 #: refused for LOGIN_LOCK_MINUTES (the same minutes serve as the counting window).
@@ -62,6 +66,9 @@ LOGIN_LOCK_MINUTES = 15
 #: beside the date.
 CERTIFICATE_DIRECTOR_NAME = "Dr. Hannelore Weißgerber"
 CERTIFICATE_PLACE = "Berlin"
+#: The PDF renderer: None for WeasyPrint (audit_app.pdf.render.weasyprint_pdf), or a callable
+#: taking an HTML string and returning PDF bytes. Tests inject a recording fake here.
+PDF_RENDERER = None
 #: Tests only: a fixed "today" (a ``datetime.date``) for the public verification pages.
 VERIFY_TODAY = None
 

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -15,6 +16,13 @@ from .base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .centre import Centre
+
+
+def password_hash_method() -> str:
+    """The configured hashing method (``PASSWORD_HASH_METHOD``; scrypt unless a test says otherwise)."""
+    if has_app_context():
+        return current_app.config.get("PASSWORD_HASH_METHOD") or "scrypt"
+    return "scrypt"
 
 
 class User(UserMixin, Base):
@@ -53,8 +61,9 @@ class User(UserMixin, Base):
         ]
 
     def set_password(self, password: str) -> None:
-        # Werkzeug's default (scrypt) with a per-password salt.
-        self.password_hash = generate_password_hash(password)
+        # scrypt (Werkzeug's default) with a per-password salt; the test configuration
+        # chooses a cheap method, because hashing dominated the test suite's run time.
+        self.password_hash = generate_password_hash(password, method=password_hash_method())
         self.session_version = (self.session_version or 0) + 1
 
     def get_id(self) -> str:  # Flask-Login: what the session and remember cookie carry

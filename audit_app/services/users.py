@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
 from ..models import Centre, User, UserRole
+from ..models.user import password_hash_method
 from ..workflow import Role
 from . import events, throttle
 from .errors import ValidationFailed
@@ -315,11 +316,11 @@ class SignIn:
         return self.locked_until is not None
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
+@lru_cache(maxsize=4)
+def _dummy_hash(method: str) -> str:
     # Checked when the e-mail is unknown, so that a wrong e-mail takes as long as a wrong
     # password and the response time does not tell which accounts exist.
-    return generate_password_hash(secrets.token_urlsafe(16))
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(email: str, password: str, *, address: str, now: datetime) -> SignIn:
@@ -336,7 +337,7 @@ def authenticate(email: str, password: str, *, address: str, now: datetime) -> S
         return SignIn(None, locked_until=until)
     user = find_by_email(email)
     if user is None:
-        check_password_hash(_dummy_hash(), password or "")
+        check_password_hash(_dummy_hash(password_hash_method()), password or "")
         ok = False
     else:
         ok = user.check_password(password or "") and user.active
