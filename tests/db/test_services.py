@@ -82,11 +82,20 @@ class TestCatalogImport:
 
 
 class TestUsers:
-    def test_password_is_hashed_with_scrypt(self, make_user):
+    def test_password_is_hashed_with_scrypt(self, app, make_user):
+        # The tests hash cheaply (PASSWORD_HASH_METHOD); the production default is scrypt.
+        from audit_app import config as defaults
+
+        assert defaults.PASSWORD_HASH_METHOD == "scrypt"
+        app.config["PASSWORD_HASH_METHOD"] = defaults.PASSWORD_HASH_METHOD
         user = make_user("lead")
         assert user.password_hash.startswith("scrypt:")
         assert PASSWORD not in user.password_hash
         assert user.check_password(PASSWORD) and not user.check_password("falsch")
+
+    def test_an_unset_hash_method_means_scrypt(self, app, make_user):
+        app.config["PASSWORD_HASH_METHOD"] = None
+        assert make_user("lead").password_hash.startswith("scrypt:")
 
     @pytest.mark.parametrize(
         "changes, field",
@@ -217,3 +226,22 @@ def test_cached_scores_follow_every_change(make_audit, make_user):
     second = score_audits([audit])[audit.id]
     assert second is not first and second.category("A").percent > category_a
     assert second == score_audit(audit)
+
+
+def test_a_decision_renders_certificate_and_report_in_both_languages(
+        make_audit, make_user, catalog, pdf_renders):
+    """Four documents per award (the recording renderer counts them; tests/pdf reads real ones)."""
+    from audit_app.workflow import Action, Decision
+    from tests.conftest import full_answers
+
+    lead, wg_lead = make_user("auditor"), make_user("lead")
+    audit = make_audit(answers=full_answers(catalog), lead=lead)
+    svc.transition(audit, Action.SUBMIT, lead)
+    svc.transition(audit, Action.BEGIN_REVIEW, wg_lead)
+    before = len(pdf_renders.calls)
+    svc.transition(audit, Action.DECIDE, wg_lead, decision=Decision.AWARD)
+    db.session.commit()
+    rendered = pdf_renders.calls[before:]
+    assert len(rendered) == 4
+    assert all(audit.centre.name in html for html in rendered)
+    assert sum('lang="en"' in html for html in rendered) == 2
