@@ -65,7 +65,7 @@ def throwaway_cluster():
         started = True
         psql = [f"{bindir}/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
                 "-v", "ON_ERROR_STOP=1", "-q", "-c"]
-        _as_postgres([*psql, "CREATE ROLE app LOGIN PASSWORD 'app'"])
+        _as_postgres([*psql, "CREATE ROLE app LOGIN CREATEDB PASSWORD 'app'"])
         _as_postgres([*psql, "CREATE DATABASE app_test OWNER app ENCODING 'UTF8'"])
         yield f"postgresql+psycopg://app:app@127.0.0.1:{port}/app_test"
     finally:

@@ -32,9 +32,14 @@ def rule_url(app, rule, values: dict, overrides: dict | None = None) -> str:
         return url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
 
 
-def build_world(make_user, make_centre, make_audit, catalog):
+def build_world() -> dict:
     """Two centres, an audit in progress with evidence, a decided audit with its certificate,
-    and one user per role. Returns ``{"users", "values", "helper"}``."""
+    and one user per role, made with :mod:`tests.factories` in the current app context.
+
+    Returns plain data (ids and URL values), so that a module can build the world once into
+    a database template (``tests.conftest.build_template``) and load it per test with
+    :func:`load_world`.
+    """
     import sqlalchemy as sa
     from flask import current_app
 
@@ -44,8 +49,9 @@ def build_world(make_user, make_centre, make_audit, catalog):
     from audit_app.services import evidence as evidence_service
     from audit_app.services.audits import get_assessment
     from audit_app.workflow import Action, Decision
-    from tests.conftest import full_answers
+    from tests.factories import full_answers, make_audit, make_centre, make_user, real_catalog
 
+    catalog = real_catalog()
     audited = make_centre(name="Technologiezentrum Göttingen")
     other = make_centre(name="Gründerzentrum Jena", city="Jena", federal_state="TH")
     users = {
@@ -77,5 +83,19 @@ def build_world(make_user, make_centre, make_audit, catalog):
     values = {"audit_id": audit.id, "centre_id": audited.id, "evidence_id": evidence.id,
               "code": "A2", "user_id": helper.id, "catalog_id": catalog.id,
               "action": "start", "lang": "de", "number": number,
-              "decided_audit_id": decided.id}
-    return {"users": users, "values": values, "helper": helper, "decided": decided}
+              "decided_audit_id": decided.id, "key": catalog.key, "version": catalog.version}
+    return {"user_ids": {role: u.id for role, u in users.items()}, "values": values,
+            "helper_id": helper.id, "decided_id": decided.id}
+
+
+def load_world(data: dict) -> dict:
+    """The world of :func:`build_world` with its users and audits loaded in this session."""
+    from audit_app.extensions import db
+    from audit_app.models import Audit, User
+
+    return {
+        "users": {role: db.session.get(User, uid) for role, uid in data["user_ids"].items()},
+        "values": dict(data["values"]),
+        "helper": db.session.get(User, data["helper_id"]),
+        "decided": db.session.get(Audit, data["decided_id"]),
+    }

@@ -20,6 +20,7 @@ from tests.route_matrix import (
     ROLES,
     TEAM_VIEW,
     build_world,
+    load_world,
     rule_url,
     rules,
 )
@@ -77,12 +78,38 @@ BODIES = {
 OVERRIDES = {"api.certificate_status": {"action": "suspend"}}
 
 
+def _build_world() -> dict:
+    from audit_app.models import User
+    from audit_app.services import tokens as token_service
+
+    data = build_world()
+    data["tokens"] = {}
+    for role, uid in data["user_ids"].items():
+        _row, plain = token_service.create_token(db.session.get(User, uid),
+                                                 label="Testskript Müller")
+        data["tokens"][role] = plain
+    db.session.commit()
+    data["tokens"]["anon"] = None
+    return data
+
+
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory, catalog_template):
+    """The world with a token per role, built once for the module; each test gets a copy."""
+    from tests.conftest import build_template
+
+    return build_template(tmp_path_factory, catalog_template, _build_world, "api-matrix")
+
+
 @pytest.fixture
-def world(make_user, make_centre, make_audit, make_token, catalog):
-    world = build_world(make_user, make_centre, make_audit, catalog)
-    world["tokens"] = {role: make_token(user) for role, user in world["users"].items()}
-    world["tokens"]["anon"] = None
-    world["values"].update(key=catalog.key, version=catalog.version)
+def db_template(world_template):
+    return world_template
+
+
+@pytest.fixture
+def world(app, world_template):
+    world = load_world(world_template.data)
+    world["tokens"] = dict(world_template.data["tokens"])
     return world
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import FAST_PASSWORD_HASH
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("AUDIT_APP_TEST_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -30,7 +32,7 @@ def live_server(tmp_path_factory, sqlite_template):
     shutil.copyfile(sqlite_template, folder / "live.db")
     os.environ["AUDIT_APP_INSTANCE_PATH"] = str(folder)
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'live.db'}",
-                      "SECRET_KEY": "browser-test"})
+                      "SECRET_KEY": "browser-test", "PASSWORD_HASH_METHOD": FAST_PASSWORD_HASH})
     with app.app_context():
         import_all_catalogs(app.config["CRITERIA_FOLDER"])
         demo.load_demo()

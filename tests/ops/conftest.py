@@ -126,7 +126,7 @@ class StoppableCluster:
         self.start()
         psql = [f"{self.bindir}/psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
                 "-v", "ON_ERROR_STOP=1", "-q", "-c"]
-        self._pg._as_postgres([*psql, "CREATE ROLE app LOGIN PASSWORD 'app'"])
+        self._pg._as_postgres([*psql, "CREATE ROLE app LOGIN CREATEDB PASSWORD 'app'"])
         self._pg._as_postgres([*psql, "CREATE DATABASE app_test OWNER app ENCODING 'UTF8'"])
         assert os.path.isdir(self.data)
 

@@ -214,6 +214,7 @@ class TestSubmitReviewDecide:
         fresh()
         assert db.session.get(Audit, audit.id).status is AuditStatus.IN_PROGRESS
 
+    @pytest.mark.real_pdf  # the one web decision that renders with the real WeasyPrint
     def test_the_whole_journey_with_adjustment_and_decision(self, client, auth, make_audit, team, catalog):
         audit = make_audit(answers=full_answers(catalog, C4=0), lead=team["lead_auditor"],
                            auditors=[team["auditor"]])
@@ -267,6 +268,22 @@ class TestSubmitReviewDecide:
                                 "audit_decide", "audit_decision"]
         assert {"audit_planned", "assessment_saved", "audit_submit", "audit_begin_review",
                 "assessment_adjusted", "audit_decide", "audit_decision"} <= set(actions)
+        # The certificate and the report were rendered for real: read them back.
+        import io
+
+        from pypdf import PdfReader
+
+        from audit_app.models import Certificate
+
+        number = db.session.scalar(sa.select(Certificate.number)
+                                   .where(Certificate.audit_id == audit.id))
+        certificate = client.get(f"/certificates/{number}.pdf")
+        assert certificate.status_code == 200 and certificate.mimetype == "application/pdf"
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate.data)).pages)
+        assert number in text and audit.centre.name in text
+        report = client.get(f"/audits/{audit.id}/report.pdf")
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(report.data)).pages)
+        assert audit.centre.name in text and "ENTWURF" not in text
 
     def test_four_eyes_a_lead_on_the_team_cannot_review(self, client, auth, make_audit, make_user, catalog):
         lead_auditor = make_user(roles=["lead", "auditor"], email="doppelrolle@zentren-test.de")

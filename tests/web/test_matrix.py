@@ -22,6 +22,7 @@ from tests.route_matrix import (
     ROLES,
     TEAM_VIEW,
     build_world,
+    load_world,
     rule_url,
 )
 from tests.route_matrix import rules as all_rules
@@ -97,16 +98,35 @@ POST = {
 OVERRIDES = {"certificates.change_status": {"action": "suspend"}}
 
 
-@pytest.fixture
-def world(make_user, make_centre, make_audit, catalog):
-    """Two centres, one audit in progress with evidence, a decided one, a user for every role."""
+def _build_world() -> dict:
+    from audit_app.models import User
     from audit_app.services import tokens as token_service
 
-    world = build_world(make_user, make_centre, make_audit, catalog)
-    token, _plain = token_service.create_token(world["helper"], label="Matrix")
+    data = build_world()
+    token, _plain = token_service.create_token(db.session.get(User, data["helper_id"]),
+                                               label="Matrix")
     db.session.commit()
-    world["values"]["token_id"] = token.id
-    return world
+    data["values"]["token_id"] = token.id
+    return data
+
+
+@pytest.fixture(scope="module")
+def world_template(tmp_path_factory, catalog_template):
+    """The world, built once for the module (read-only for its tests: each gets a copy)."""
+    from tests.conftest import build_template
+
+    return build_template(tmp_path_factory, catalog_template, _build_world, "web-matrix")
+
+
+@pytest.fixture
+def db_template(world_template):
+    return world_template
+
+
+@pytest.fixture
+def world(app, world_template):
+    """Two centres, one audit in progress with evidence, a decided one, a user for every role."""
+    return load_world(world_template.data)
 
 
 def _rules(app, method):
