@@ -37,6 +37,7 @@ import tempfile
 import threading
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -292,7 +293,13 @@ class Stats:
     acks: list[tuple[int, str, int, str]] = field(default_factory=list)  # audit, code, version, token
     conflicts: int = 0
     requests: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Guards every field; notified on each acknowledged save (tests wait for saves with it).
+    lock: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for_acks(self, count: int, timeout: float) -> bool:
+        """Block until at least ``count`` saves were acknowledged (False after ``timeout``)."""
+        with self.lock:
+            return self.lock.wait_for(lambda: len(self.acks) >= count, timeout=timeout)
 
     def add(self, action: str, seconds: float, status: int, expected: tuple[int, ...]):
         with self.lock:
@@ -331,8 +338,11 @@ def run_hello(clients: list[Client], seconds: float, max_requests: int) -> Stats
 
 
 def run_mix(clients: list[Client], plan: Plan, seconds: float, max_requests: int,
-            seed: int = 1) -> Stats:
-    stats = Stats()
+            seed: int = 1, *, stats: Stats | None = None,
+            stop_when: Callable[[Stats], bool] | None = None) -> Stats:
+    """Run the realistic mix on every client for ``seconds`` (or ``max_requests``), or until
+    ``stop_when(stats)`` is true, whichever comes first."""
+    stats = stats if stats is not None else Stats()
     deadline = time.monotonic() + seconds
     actions = [a for a, w in WEIGHTS.items() for _ in range(w)
                if plan.certificate or a not in ("certificate", "verify")]
@@ -344,6 +354,8 @@ def run_mix(clients: list[Client], plan: Plan, seconds: float, max_requests: int
         own = [c for i, c in enumerate(audit["codes"][HOT_CODES:]) if i % 4 == client.index % 4]
         seq = 0
         while time.monotonic() < deadline and stats.requests < max_requests:
+            if stop_when is not None and stop_when(stats):
+                break
             action = rnd.choice(actions)
             if action == "checklist":
                 _timed(stats, action, client, "GET", base + "/checklist")
@@ -371,6 +383,7 @@ def run_mix(clients: list[Client], plan: Plan, seconds: float, max_requests: int
                     new = _VERSION.search(reply.decode())
                     with stats.lock:
                         stats.acks.append((audit["id"], code, int(new.group(1)) if new else -1, token))
+                        stats.lock.notify_all()
                 elif status == 409:
                     with stats.lock:
                         stats.conflicts += 1

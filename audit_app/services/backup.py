@@ -28,6 +28,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -203,10 +204,13 @@ def _copy_files(files_folder: Path, target: Path) -> None:
     shutil.copytree(files_folder, target, ignore=ignore, symlinks=False)
 
 
-def backup(app: Flask, dest: str | os.PathLike) -> dict:
+def backup(app: Flask, dest: str | os.PathLike, *,
+           after_snapshot: Callable[[], None] | None = None) -> dict:
     """Write a complete backup of the database and the files folder to the new folder ``dest``.
 
     Refuses (BackupFailed) an existing non-empty ``dest``. Returns the manifest.
+    ``after_snapshot`` is called between the database snapshot and the copy of the files
+    (tests use it to make writes happen exactly there, the moment that matters).
     """
     dest = Path(dest)
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -222,6 +226,8 @@ def backup(app: Flask, dest: str | os.PathLike) -> dict:
             revision = _backup_sqlite(partial / SQLITE_FILE)
         else:
             revision = _backup_postgresql(partial / PG_FILE)
+        if after_snapshot is not None:
+            after_snapshot()
         _copy_files(Path(app.config["FILES_FOLDER"]), partial / FILES_DIR)
         entries = []
         for path in sorted(p for p in partial.rglob("*") if p.is_file()):

@@ -3,7 +3,8 @@
 Every described operation is called with generated requests (valid ones, then invalid ones)
 carrying a valid token, in-process through the WSGI app on SQLite. Checks: no 5xx, every
 status documented, every content type documented, every body matching its schema. The run
-is bounded by examples per operation and an overall time budget (about two minutes).
+is bounded by a fixed number of derandomised examples per operation (never by a clock, so a
+busy machine runs the same cases, only slower).
 """
 from __future__ import annotations
 
@@ -27,7 +28,6 @@ from schemathesis.specs.openapi.checks import (
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-BUDGET_SECONDS = 120
 EXAMPLES = {GenerationMode.POSITIVE: 60, GenerationMode.NEGATIVE: 20}
 #: Operations that render a PDF per call get fewer examples.
 SLOW = {"report": 3}
@@ -73,8 +73,6 @@ def test_fuzz_the_whole_api_from_its_description(app, backend, make_user, make_t
 
     def call(case):
         nonlocal calls
-        if time.monotonic() - started > BUDGET_SECONDS:
-            return
         calls += 1
         try:
             # Each call in its own context, like a real request (see tests.conftest.IsolatedClient).

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -113,40 +112,64 @@ def test_backup_refuses_an_existing_folder_with_content(app, tmp_path):
 
 
 def test_backup_under_concurrent_saves_restores_to_a_consistent_state(app, small_instance, tmp_path):
+    """A writer saves all the time; the backup's hook between the database snapshot and the
+    file copy waits until the writer has committed three more saves (no sleeping on a
+    guess): writes happened during the backup by construction, and the restore must still
+    be consistent."""
     audit_id, lead_id = small_instance.id, small_instance.lead_user.id
     stop = threading.Event()
-    saved = []
+    saved: list[int] = []
+    progress = threading.Condition()
+    failures: list[BaseException] = []
 
     def keep_saving():
         from audit_app.models import Audit, User
 
-        with app.app_context():
-            n = 0
-            while not stop.is_set():
-                n += 1
-                audit = db.session.get(Audit, audit_id)
-                actor = db.session.get(User, lead_id)
-                code = "A2"
-                assessment = svc.get_assessment(audit, code)
-                svc.save_assessment(audit, code, svc.AnswerInput(points=1 + n % 3, comment=f"Stand {n}"),
-                                    expected_version=assessment.version, actor=actor)
-                db.session.commit()
-                saved.append(n)
-                db.session.remove()
+        try:
+            with app.app_context():
+                n = 0
+                while not stop.is_set():
+                    n += 1
+                    audit = db.session.get(Audit, audit_id)
+                    actor = db.session.get(User, lead_id)
+                    code = "A2"
+                    assessment = svc.get_assessment(audit, code)
+                    svc.save_assessment(audit, code,
+                                        svc.AnswerInput(points=1 + n % 3, comment=f"Stand {n}"),
+                                        expected_version=assessment.version, actor=actor)
+                    db.session.commit()
+                    db.session.remove()
+                    with progress:
+                        saved.append(n)
+                        progress.notify_all()
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            failures.append(exc)
+            with progress:
+                progress.notify_all()
+
+    def wait_for_saves(count: int) -> None:
+        with progress:
+            assert progress.wait_for(lambda: len(saved) >= count or failures, timeout=60)
+        assert not failures, failures
+
+    during = []
+
+    def after_snapshot():
+        before = len(saved)
+        wait_for_saves(before + 3)
+        during.append(len(saved) - before)
 
     writer = threading.Thread(target=keep_saving)
     writer.start()
     try:
-        while len(saved) < 5:
-            time.sleep(0.01)
+        wait_for_saves(5)
         db.session.remove()
-        before = len(saved)
-        service.backup(app, tmp_path / "live")
-        during = len(saved) - before
+        service.backup(app, tmp_path / "live", after_snapshot=after_snapshot)
     finally:
         stop.set()
         writer.join()
-    assert during > 0, "saves went on while the backup ran"
+    assert not failures, failures
+    assert during and during[0] >= 3, "saves went on while the backup ran"
 
     wipe(app)
     service.restore(app, tmp_path / "live")

@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import threading
-import time
 
 import pytest
 import sqlalchemy as sa
@@ -147,18 +146,30 @@ def test_a_worker_killed_during_saves_loses_no_acknowledged_save(kind, tmp_path)
         plan = load.prepare(instance, url, with_certificate=False)
         with load.gunicorn(instance, url, workers=2) as (port, proc):
             clients = load.sign_in_clients(port, plan, 8)
-            killed = []
+            killed: list[int] = []
+            acks_at_kill: list[int] = []
+            stats = load.Stats()
 
             def killer():
-                time.sleep(1.0)
+                # Kill a worker once saves are flowing (20 acknowledged), not after a guessed
+                # delay; the mix then goes on until 20 more saves were acknowledged.
+                if not stats.wait_for_acks(20, timeout=60):
+                    return
                 victim = _worker_pids(proc.pid)[0]
+                with stats.lock:
+                    acks_at_kill.append(len(stats.acks))
                 os.kill(victim, signal.SIGKILL)
                 killed.append(victim)
 
+            def enough(s: load.Stats) -> bool:
+                return bool(acks_at_kill) and len(s.acks) >= acks_at_kill[0] + 20
+
             thread = threading.Thread(target=killer)
             thread.start()
-            stats = load.run_mix(clients, plan, 3.0, 5000)
+            load.run_mix(clients, plan, 90.0, 20000, stats=stats, stop_when=enough)
             thread.join()
+            assert acks_at_kill and len(stats.acks) >= acks_at_kill[0] + 20, (
+                "saves went on after the worker was killed")
             assert killed and proc.poll() is None  # the master lives on and replaced it
             for c in clients:
                 c.close()
