@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh Debian/Ubuntu machine with Python 3.11+:
 #   make run    — the app with demo data on SQLite at http://127.0.0.1:5000
 #   make test   — the whole test suite (SQLite and a throwaway PostgreSQL, real Chromium)
+#   make test-fast — the inner loop: SQLite only, no browser, load, fault or fuzz tests
 #   make serve  — production serving with gunicorn (gunicorn.conf.py) from the instance's
 #                 configuration (instance/config.py, AUDIT_APP_* variables)
 #   make load   — the full 30-second load test (gunicorn, 2 workers, 16 clients) on both databases
@@ -12,7 +13,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 SERVE_BIND ?= 127.0.0.1:8000
 
-.PHONY: run serve test bench load install install-test translations extract-messages clean-instance
+.PHONY: run serve test test-fast bench load install install-test translations extract-messages clean-instance
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,9 @@ run: install
 
 test: install-test
 	./scripts/run-tests.sh $(ARGS)
+
+test-fast: install-test
+	./scripts/run-tests.sh --db=sqlite -m "not browser and not slow" $(ARGS)
 
 bench: install-test
 	$(BIN)/python -m benchmarks $(ARGS)
