@@ -59,20 +59,28 @@ def chromium():
         browser.close()
 
 
+def _expected_refusal(text: str) -> bool:
+    """Chromium logs every 4xx answer to fetch as a console error; a refused save (409
+    conflict, 422 invalid input) is an expected state the page shows, not a script error."""
+    return text.startswith("Failed to load resource") and ("409" in text or "422" in text)
+
+
 @pytest.fixture
 def page(chromium):
     context = chromium.new_context(viewport={"width": 1024, "height": 768}, locale="de-DE")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(msg.text)
+            if msg.type == "error" and not _expected_refusal(msg.text) else None)
     page.js_errors = errors
     yield page
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot as a test artefact (``full_page=False``: what the user sees now)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

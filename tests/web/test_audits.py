@@ -396,7 +396,9 @@ class TestEvidence:
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, name, data)
         assert response.status_code == 422
-        assert message in response.get_data(as_text=True)
+        # The message names the file and starts with a capital letter.
+        html = response.get_data(as_text=True)
+        assert f"„{name}“ wurde nicht gespeichert: {message[0].upper()}{message[1:]}" in html
         fresh()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
 
@@ -411,7 +413,7 @@ class TestEvidence:
         app.config["EVIDENCE_MAX_BYTES"] = 1000
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, "gross.pdf", self.PDF + b"0" * 2000)
-        assert response.status_code == 422 and "die Datei ist zu groß" in response.get_data(as_text=True)
+        assert response.status_code == 422 and "Die Datei ist zu groß" in response.get_data(as_text=True)
         app.config["MAX_CONTENT_LENGTH"] = 1500
         response = self.upload(client, audit, "gross.pdf", self.PDF + b"0" * 5000)
         assert response.status_code == 413

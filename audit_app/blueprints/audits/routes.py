@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -31,12 +32,14 @@ from ...services import catalogs as catalog_service
 from ...services import checklist as checklist_service
 from ...services import evidence as evidence_service
 from ...services import reports as report_service
-from ...services.audit_actions import available_actions
+from ...services.audit_actions import available_actions, team_guidance
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...services.reports import ReportRenderFailed
+from ...templating import localtime
 from ...workflow import Action, AuditStatus, Decision, Role
 from . import bp
 from .forms import DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, parse_answer
+from .view_helpers import field_label
 
 
 def _load(audit_id: int) -> Audit:
@@ -153,6 +156,7 @@ def detail(audit_id: int):
         "audits/detail.html", audit=audit, sheet=sheet,
         chart=category_chart(sheet, current_lang_code()),
         actions=available_actions(audit, current_user, sheet.result),
+        guidance=team_guidance(audit, current_user),
         events=checklist_service.timeline(audit), note_form=NoteForm(),
         title=_("Audit %(number)s", number=audit.number),
     )
@@ -215,6 +219,8 @@ def transition(audit_id: int, action: str):
                                 audit_id=audit.id))
     db.session.commit()
     flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
+    if action_enum is Action.RESUME and request.form.get("next") == "checklist":
+        return redirect(url_for("audits.checklist", audit_id=audit.id))
     return redirect(url_for("audits.detail", audit_id=audit.id))
 
 
@@ -228,12 +234,53 @@ def checklist(audit_id: int):
     return render_template(
         "audits/checklist.html", audit=audit, sheet=sheet, only_open=only_open,
         editable=can_edit_assessments(current_user, audit), overrides={},
+        guidance=team_guidance(audit, current_user),
         evidence_form=EvidenceForm(), title=_("Checklist %(number)s", number=audit.number),
     )
 
 
+def _wants_json() -> bool:
+    """The checklist's autosave asks for JSON: it updates the card in place, never replacing
+    what the auditor is typing (static/js/checklist.js)."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _autosave_response(audit, sheet, code, *, status, state, overrides):
+    """JSON for the autosave: the new version and state, the summary and the progress bar;
+    the whole card only for a conflict (it asks the auditor to choose)."""
+    editable = can_edit_assessments(current_user, audit)
+    item = sheet.items[code]
+    body = {"status": state, "code": code, "version": item.assessment.version}
+    if state == "saved":
+        body["saved_at"] = localtime(item.assessment.updated_at)
+        body["answered"] = item.assessment.answered
+        section = next(s for s in sheet.sections if item in s.items)
+        body["category"] = {"code": section.category.code,
+                            "text": _("%(answered)s of %(total)s answered",
+                                      answered=section.answered, total=len(section.items))}
+        body["summary"] = render_template("audits/_summary.html", audit=audit, sheet=sheet,
+                                          oob=False)
+        body["progress"] = render_template("audits/_progress.html", audit=audit, sheet=sheet,
+                                           oob=False)
+        if request.headers.get("X-Want-Card"):  # a conflict was resolved: a fresh card
+            body["card"] = render_template(
+                "audits/_card.html", audit=audit, sheet=sheet, item=item, editable=editable,
+                overrides={}, evidence_form=EvidenceForm())
+    elif state == "invalid":
+        body["errors"] = {key: f"{field_label(key)}: {message}"
+                          for key, message in overrides.get("errors", {}).items()}
+    else:  # conflict
+        body["card"] = render_template(
+            "audits/_card.html", audit=audit, sheet=sheet, item=item, editable=editable,
+            overrides={code: {"state": state, **overrides}}, evidence_form=EvidenceForm())
+    return make_response(jsonify(body), status)
+
+
 def _card_response(audit, sheet, code, *, status=200, state=None, overrides=None):
     """The card (and, out of band, the summary) for htmx, or the whole page without it."""
+    if _wants_json() and state in ("saved", "invalid", "conflict"):
+        return _autosave_response(audit, sheet, code, status=status, state=state,
+                                  overrides=overrides or {})
     editable = can_edit_assessments(current_user, audit)
     overrides = {code: {"state": state, **(overrides or {})}}
     if _is_htmx():
@@ -243,6 +290,7 @@ def _card_response(audit, sheet, code, *, status=200, state=None, overrides=None
         return make_response(html, status)
     html = render_template("audits/checklist.html", audit=audit, sheet=sheet, only_open=False,
                            editable=editable, overrides=overrides, evidence_form=EvidenceForm(),
+                           guidance=team_guidance(audit, current_user),
                            title=_("Checklist %(number)s", number=audit.number))
     return make_response(html, status)
 
@@ -274,7 +322,7 @@ def save_criterion(audit_id: int, code: str):
             abort(404)
         return _card_response(audit, sheet, code, status=422, state="invalid",
                               overrides={**typed, "errors": {k: str(v) for k, v in exc.fields.items()}})
-    if not _is_htmx():
+    if not (_is_htmx() or _wants_json()):
         db.session.commit()
         flash(_("%(code)s saved.", code=code), "success")
         return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
@@ -318,7 +366,10 @@ def upload_evidence(audit_id: int, code: str):
             )
         except (ValidationFailed, StorageFailed) as exc:
             db.session.rollback()
-            problem = str(next(iter(exc.fields.values()), exc.message))
+            reason = str(next(iter(exc.fields.values()), exc.message))
+            problem = _("“%(name)s” was not stored: %(reason)s",
+                        name=evidence_service.clean_filename(upload.filename or "") or "–",
+                        reason=reason[:1].upper() + reason[1:])
         else:
             db.session.commit()
     else:

@@ -98,6 +98,9 @@ def card_texts(audit) -> dict:
         "save": _("Save"),
         "not_answered": _("not answered yet"),
         "remove": _("Remove"),
+        # The file name goes in with str.format after translation (names may hold "%").
+        "remove_confirm": _("Remove the file “{name}” from this criterion? This cannot be "
+                            "undone here (it stays in the audit trail)."),
         "upload": _("Upload"),
         # the review table's rows
         "points": _("points"),
