@@ -175,6 +175,33 @@ def test_download_serves_the_stored_bytes_to_those_who_may_see_the_audit(
     assert client.get(url).status_code == 404
 
 
+def test_a_withdrawn_certificate_downloads_as_a_marked_copy_and_the_original_stays(
+        app, client, auth, make_audit, make_centre, catalog, team):
+    from audit_app.services import certificates as service
+
+    centre = make_centre(name="Technologiezentrum Göttingen")
+    certificate = decide(in_review(make_audit, catalog, team, centre), team)
+    original = stored_bytes(app, certificate)
+    service.change_status(certificate, "withdraw", team["wg_lead"], "Zentrum geschlossen – Betreiber insolvent")
+    db.session.commit()
+
+    auth.login("katrin@zentren-test.de")
+    response = client.get(f"/certificates/{certificate.number}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "WIDERRUFEN" in response.headers["Content-Disposition"]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "WIDERRUFEN" in text and "nicht mehr gültig" in text and certificate.number in text
+    assert response.data != original
+    english = client.get(f"/certificates/{certificate.number}.pdf?lang=en")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(english.data)).pages)
+    assert "WITHDRAWN" in text
+    # The stored original is untouched: verification still matches its hash.
+    assert stored_bytes(app, certificate) == original
+    assert hashlib.sha256(original).hexdigest() == certificate.pdf_sha256
+    page = client.get(f"/verify/{certificate.number}").get_data(as_text=True)
+    assert 'data-testid="status-since"' in page and "seit " in page
+
+
 def test_the_english_certificate_is_rendered_at_issuing_and_served_as_stored(
         app, client, auth, make_audit, make_centre, make_user, catalog, team):
     centre = make_centre(name="Technologiezentrum Göttingen", city="Göttingen")

@@ -381,5 +381,5 @@ def test_audit_page_shows_the_category_chart_and_the_report_links(app, client, a
     assert "Bestehensgrenze 65" in html
     assert "A Auftrag &amp; Governance" in html
     assert f'href="/audits/{audit.id}/report.pdf?lang=de"' in html
-    assert "Bericht (PDF)" in html
+    assert "Auditbericht (PDF, deutsch)" in html
     assert f'href="/audits/{audit.id}/report.pdf?lang=en"' in html

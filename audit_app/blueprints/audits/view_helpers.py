@@ -108,6 +108,9 @@ def card_texts(audit) -> dict:
         "adjusted": _("Adjusted:"),
         "agreed": _("agreed"),
         "agree": _("Agree"),
+        "discard_adjustment": _("Discard adjustment and agree"),
+        "discard_confirm": _("Discard this adjustment and its reason, and agree with the "
+                             "auditors' rating? This cannot be undone."),
         "adjust": _("Adjust"),
         "adjustment_reason": _("Reason for the adjustment"),
         "save_adjustment": _("Save adjustment"),

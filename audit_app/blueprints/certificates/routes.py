@@ -39,6 +39,13 @@ def download(number: str):
     if data is None:
         abort(404)
     name = "Urkunde" if lang == "de" else "Certificate"
+    # A suspended, withdrawn or invalidated certificate downloads as a marked copy; the
+    # original stays byte-identical in storage (its hash is what verification shows).
+    marked = service.marked_copy(certificate, lang, service.today_in_berlin())
+    if marked is not None:
+        data = marked
+        name += "-" + service.status_label(service.public_status(
+            certificate, service.today_in_berlin())).upper().replace(" ", "-")
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{name}-{certificate.number}.pdf"')

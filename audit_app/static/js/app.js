@@ -32,11 +32,57 @@ document.documentElement.classList.add("js");
   "use strict";
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var question = form && form.getAttribute ? form.getAttribute("data-confirm") : null;
+    var button = event.submitter;
+    var question = button && button.getAttribute && button.getAttribute("data-confirm");
+    question = question || (form && form.getAttribute ? form.getAttribute("data-confirm") : null);
     if (!question || form.hasAttribute("data-confirmed")) { return; }
     if (!window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }
   }, true);
+})();
+
+/* Slow work shows progress: a form with data-busy="…" disables its button on submit and
+   says what is happening (the decision issues the certificate). */
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form.getAttribute || !form.hasAttribute("data-busy")) { return; }
+    var button = event.submitter || form.querySelector("button[type=submit]");
+    if (!button) { return; }
+    // Disable after the browser took the button's value into the submission.
+    window.setTimeout(function () {
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      button.textContent = form.getAttribute("data-busy");
+    }, 0);
+  });
+})();
+
+/* The review's decision panel on narrow screens: a drawer opened from the sticky bar. */
+(function () {
+  "use strict";
+  var panel = document.querySelector("[data-review-panel]");
+  if (!panel) { return; }
+  document.addEventListener("click", function (event) {
+    var open = event.target.closest && event.target.closest("[data-panel-open]");
+    var close = event.target.closest && event.target.closest("[data-panel-close]");
+    if (open) {
+      event.preventDefault();
+      panel.classList.add("panel-open");
+      var first = panel.querySelector("select, textarea, button:not([data-panel-close])");
+      if (first) { first.focus(); }
+    } else if (close) {
+      panel.classList.remove("panel-open");
+      var opener = document.querySelector("[data-panel-open]");
+      if (opener) { opener.focus(); }
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && panel.classList.contains("panel-open")) {
+      panel.classList.remove("panel-open");
+    }
+  });
 })();
