@@ -109,7 +109,7 @@ def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page
     card.get_by_label("Kommentar").fill("Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
     card.get_by_role("button", name="Speichern").click()
     expect(page.locator("#connection-status")).to_contain_text("Keine Verbindung")
-    expect(card.get_by_test_id("save-state")).to_contain_text("offline")
+    expect(card.get_by_test_id("save-state")).to_contain_text("offline gespeichert")
     assert card.get_by_label("Kommentar").input_value() == "Fördermittelberatung mit IHK – Notiz aus dem Gespräch"
     card.locator("input[name=points][value='2']").check()
     # Back online: the card sends everything by itself.

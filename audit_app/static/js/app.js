@@ -39,6 +39,8 @@ document.documentElement.classList.add("js");
     if (!window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
+    } else if (!button || !button.getAttribute("data-confirm")) {
+      form.setAttribute("data-confirmed", "1");  // a later re-submit (outbox first) asks no more
     }
   }, true);
 })();

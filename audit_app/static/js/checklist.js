@@ -46,7 +46,7 @@
     var card = state.form.closest(".card");
     var box = card ? card.querySelector(".save-state") : null;
     if (card) {
-      card.classList.remove("card-unsaved", "card-saving", "card-offline", "card-invalid");
+      card.classList.remove("card-unsaved", "card-saving", "card-offline", "card-queued", "card-invalid");
       if (status !== "saved" && status !== "clean") { card.classList.add("card-" + status); }
     }
     if (!box) { connectionNotice(); return; }
@@ -62,7 +62,10 @@
     // One notice for the page while any card waits for the connection.
     var box = document.getElementById("connection-status");
     if (!box) { return; }
-    var waiting = Object.keys(cards).some(function (code) { return cards[code].status === "offline"; });
+    var waiting = Object.keys(cards).some(function (code) {
+      var status = cards[code].status;
+      return status === "offline" || status === "queued";
+    });
     if (waiting) {
       box.textContent = text("connection");
       box.hidden = false;
@@ -73,10 +76,13 @@
   }
 
   function pending() {
+    // Unsaved input that exists only on this page. A change in the outbox ("queued") is
+    // stored on the device and survives leaving; without an outbox every wait counts.
+    var durable = !!outbox();
     return Object.keys(cards).some(function (code) {
       var s = cards[code];
-      return s.dirty || s.inFlight || s.status === "offline" || s.status === "invalid"
-        || s.status === "failed" || s.status === "signed-out";
+      return s.dirty || s.status === "invalid" || (!durable && (s.inFlight || s.status === "offline"
+        || s.status === "failed" || s.status === "signed-out"));
     });
   }
 
@@ -164,7 +170,202 @@
     if (scale) { scale.classList.toggle("scale-off", na); }
   }
 
+  // --- the durable path: every save goes through the outbox (static/js/offline.js) -------
+
+  function outbox() {
+    return window.AizOffline && window.AizOffline.available ? window.AizOffline : null;
+  }
+
+  function fieldsOf(form) {
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrf_token" && name !== "version" && typeof value === "string") {
+        fields.push([name, value]);
+      }
+    });
+    return fields;
+  }
+
+  function applyFields(form, fields) {
+    // Show a stored change on the card: every choice and text as it was typed.
+    var has = function (name, value) {
+      return fields.some(function (pair) { return pair[0] === name && (value === undefined || pair[1] === value); });
+    };
+    form.querySelectorAll("input[name], textarea[name], select[name]").forEach(function (el) {
+      if (el.type === "hidden" || el.type === "file") { return; }
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = has(el.name, el.value);
+      } else {
+        var pair = fields.filter(function (p) { return p[0] === el.name; })[0];
+        el.value = pair ? pair[1] : "";
+      }
+    });
+    applyNa(form);
+  }
+
   function save(state) {
+    clearTimeout(state.timer);
+    var box = outbox();
+    if (!box) { saveDirect(state); return; }
+    var form = state.form;
+    if (!form.isConnected || form.getAttribute("data-autosave") === "off") { return; }
+    state.dirty = false;
+    var version = form.querySelector("input[name=version]");
+    setStatus(state, navigator.onLine ? "saving" : "queued", text(navigator.onLine ? "saving" : "queued"));
+    box.put({kind: "save", audit: auditId, code: state.code, url: form.action,
+             fields: fieldsOf(form), base: version ? version.value : ""})
+      .then(function () { return box.flush(); })
+      .catch(function () { saveDirect(state); });  // no database in this browser (private mode)
+  }
+
+  function cardFor(code) {
+    var form = document.querySelector("#crit-" + code + " form.card-form");
+    return form ? cardState(form) : null;
+  }
+
+  function applySaved(state, body) {
+    var form = state.form;
+    var version = form.querySelector("input[name=version]");
+    if (version) { version.value = String(body.version); }
+    showErrors(state, {});
+    var card = form.closest(".card");
+    if (card) {
+      card.classList.toggle("card-answered", !!body.answered);
+      card.classList.toggle("card-open", !body.answered);
+    }
+    swapFragment("summary", body.summary);
+    swapFragment("progress", body.progress);
+    if (body.category) {
+      var count = document.querySelector("#cat-" + body.category.code + " [data-category-count]");
+      if (count) { count.textContent = body.category.text; }
+    }
+  }
+
+  function refreshCard(state) {
+    // After a conflict was resolved: the stored card as it is now.
+    fetch(state.form.action + "/card", {credentials: "same-origin", headers: {"HX-Request": "true"}})
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) { return; }
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("article.card");
+        if (fresh) { replaceCard(state, fresh.outerHTML, false); }
+      }, function () { /* stays as it is */ });
+  }
+
+  function pendingUploads(code, rows) {
+    var section = document.getElementById("evidence-" + code);
+    if (!section) { return; }
+    var list = section.querySelector(".pending-uploads");
+    var mine = rows.filter(function (row) { return row.kind === "upload" && row.code === code; });
+    if (!mine.length) { if (list) { list.remove(); } return; }
+    if (!list) {
+      list = document.createElement("ul");
+      list.className = "pending-uploads";
+      section.insertBefore(list, section.firstChild);
+    }
+    list.replaceChildren();
+    mine.forEach(function (row) {
+      var li = document.createElement("li");
+      li.textContent = row.filename + " – " + text("upload-waiting");
+      list.appendChild(li);
+    });
+  }
+
+  function showPendingUploads(code) {
+    var box = outbox();
+    if (!box) { return; }
+    box.entries().then(function (rows) {
+      pendingUploads(code, rows.filter(function (row) { return String(row.audit) === String(auditId); }));
+    }, function () { /* ignore */ });
+  }
+
+  document.addEventListener("aiz:outbox", function (event) {
+    var d = event.detail || {};
+    var entry = d.entry;
+    if (d.type === "waiting") {
+      Object.keys(cards).forEach(function (code) {
+        if (cards[code].status === "saving") { setStatus(cards[code], "queued", text("queued")); }
+      });
+      return;
+    }
+    if (!entry || String(entry.audit) !== String(auditId)) { return; }
+    if (entry.kind === "upload") {
+      var section = document.getElementById("evidence-" + entry.code);
+      if ((d.type === "uploaded" || d.type === "upload-refused") && section && d.html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = d.html;
+        var fresh = holder.querySelector("section.evidence");
+        if (fresh) { section.replaceWith(fresh); if (window.htmx) { window.htmx.process(fresh); } }
+      }
+      showPendingUploads(entry.code);
+      return;
+    }
+    var state = cardFor(entry.code);
+    if (!state) { return; }
+    if (d.type === "sending") {
+      if (!state.dirty) { setStatus(state, "saving", text("saving")); }
+    } else if (d.type === "offline") {
+      state.retry = RETRY_MIN_MS;
+      setStatus(state, "queued", text("queued"));
+    } else if (d.type === "sent") {
+      var resolved = !!state.form.closest(".card-conflict");
+      applySaved(state, d.body);
+      if (resolved) { refreshCard(state); }
+      if (!state.dirty) { setStatus(state, "saved", text("saved", d.body.saved_at)); }
+    } else if (d.type === "conflict") {
+      replaceCard(state, d.body.card, true);
+    } else if (d.type === "invalid") {
+      showErrors(state, d.body.errors || {});
+      setStatus(state, "invalid", text("invalid"));
+    } else if (d.type === "refused") {
+      setStatus(state, "forbidden", text("forbidden"));
+    } else if (d.type === "signed-out") {
+      setStatus(state, "signed-out", text("signed-out"));
+    }
+  });
+
+  function restoreFromOutbox() {
+    // A page opened from the offline copy, or after a reload: show what is stored on this
+    // device but not on the page yet (confirmed saves, then waiting and refused changes).
+    var box = outbox();
+    if (!box) { return; }
+    box.known(auditId).then(function (rows) {
+      rows.forEach(function (row) {
+        var state = cardFor(row.code);
+        var version = state && state.form.querySelector("input[name=version]");
+        if (version && Number(row.version) > Number(version.value)) {
+          applyFields(state.form, row.fields);
+          version.value = String(row.version);
+        }
+      });
+      return box.entries();
+    }).then(function (rows) {
+      var codes = {};
+      rows.filter(function (row) { return String(row.audit) === String(auditId); }).forEach(function (row) {
+        if (row.kind === "upload") { codes[row.code] = true; return; }
+        var state = cardFor(row.code);
+        if (!state) { return; }
+        if (row.status === "conflict" && row.card) {
+          replaceCard(state, row.card, false);
+          return;
+        }
+        applyFields(state.form, row.fields);
+        if (row.status === "invalid") {
+          showErrors(state, row.errors || {});
+          setStatus(state, "invalid", text("invalid"));
+        } else if (row.status === "refused") {
+          setStatus(state, "forbidden", text("forbidden"));
+        } else {
+          setStatus(state, "queued", text("queued"));
+        }
+      });
+      Object.keys(codes).forEach(showPendingUploads);
+    }).catch(function () { /* nothing stored */ });
+  }
+
+  function saveDirect(state) {
     clearTimeout(state.timer);
     if (state.inFlight) { state.again = true; return; }
     var form = state.form;
@@ -288,11 +489,49 @@
     if (!input.files || !input.files.length) { return; }
     var form = input.form;
     var note = form.querySelector(".upload-state");
+    if (!navigator.onLine && outbox()) {
+      queueUpload(form, input, note);
+      return;
+    }
     if (note) { note.textContent = text("uploading"); note.hidden = false; }
     if (window.htmx) {
       window.htmx.trigger(form, "submit");
     } else {
       form.requestSubmit();
+    }
+  });
+
+  function queueUpload(form, input, note) {
+    var box = outbox();
+    var file = input.files[0];
+    var code = form.closest(".evidence").id.replace("evidence-", "");
+    if (file.size > box.maxFileBytes) {
+      if (note) { note.textContent = text("upload-too-large"); note.hidden = false; }
+      return;
+    }
+    box.outboxBytes().then(function (used) {
+      if (used + file.size > box.maxTotalBytes) {
+        if (note) { note.textContent = text("upload-full"); note.hidden = false; }
+        return undefined;
+      }
+      return box.put({kind: "upload", audit: auditId, code: code, url: form.action, file: file,
+                      filename: file.name, size: file.size}).then(function () {
+        input.value = "";
+        if (note) { note.hidden = true; }
+        showPendingUploads(code);
+      });
+    }).catch(function () {
+      if (note) { note.textContent = text("failed"); note.hidden = false; }
+    });
+  }
+
+  document.body.addEventListener("htmx:sendError", function (event) {
+    // The connection dropped during an upload: keep the file in the outbox.
+    var form = event.detail && event.detail.elt;
+    if (!form || !form.matches || !form.matches("form.evidence-upload") || !outbox()) { return; }
+    var input = form.querySelector("input[type=file]");
+    if (input && input.files && input.files.length) {
+      queueUpload(form, input, form.querySelector(".upload-state"));
     }
   });
 
@@ -308,10 +547,17 @@
     card.setAttribute("data-wired", "1");
     wireCard(card);
   });
+  restoreFromOutbox();
+  if (outbox() && navigator.onLine && root.hasAttribute("data-offline-urls")
+      && !outbox().preparedAudits()[auditId]) {
+    // Opened once online: the checklist is kept for offline use (refreshed on every visit).
+    outbox().prepare(auditId, JSON.parse(root.getAttribute("data-offline-urls"))).catch(function () {});
+  }
 
   // --- retry when the connection is back; never leave with unsaved input ----------------
 
   window.addEventListener("online", function () {
+    if (outbox()) { outbox().flush(); }
     Object.keys(cards).forEach(function (code) {
       var s = cards[code];
       if (s.dirty && !s.inFlight) { s.retry = RETRY_MIN_MS; save(s); }
@@ -369,6 +615,10 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a") : null;
     if (!link) { return; }
+    if (link.hasAttribute("data-keep-saved") && outbox()) {
+      var card = link.closest(".card");
+      if (card) { outbox().discard(auditId, card.getAttribute("data-code")); }
+    }
     if (link.hasAttribute("data-next-open")) {
       var card = nextOpen();
       if (card) { event.preventDefault(); goTo(card); }
