@@ -93,11 +93,18 @@ def _sniff_office(data: bytes) -> FileKind | None:
     return None
 
 
+#: The longest file name accepted (after the path is stripped).
+MAX_NAME_LENGTH = 200
+
+
 def clean_filename(name: str) -> str:
-    """The file's base name without any path, control characters or leading dots."""
+    """The file's base name without any path, control characters or leading dots.
+
+    Not shortened: cutting a long name would cut off its extension, so :func:`add_evidence`
+    refuses a name longer than :data:`MAX_NAME_LENGTH` with its own message instead.
+    """
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
-    return name[:200]
+    return "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
 
 
 def storage_path(files_folder: str, storage_key: str) -> Path:
@@ -122,6 +129,9 @@ def add_evidence(
     """
     name = clean_filename(filename)
     ext = os.path.splitext(name)[1].lower()
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l(
+            "the file name is too long (at most %(num)s characters)", num=MAX_NAME_LENGTH)})
     if not name or not ext:
         raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file needs a name with an extension")})
     if not data:

@@ -444,6 +444,15 @@ class TestEvidence:
         assert response.status_code == 422
         assert "der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
 
+    def test_a_300_character_name_is_called_too_long(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        response = self.upload(client, audit, "Ä" * 296 + ".pdf", self.PDF)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "der Dateiname ist zu lang (höchstens 200 Zeichen)" in html
+        assert "Endung" not in html
+        assert self.upload(client, audit, "Ä" * 196 + ".pdf", self.PDF).status_code == 200
+
     def test_oversize_file_is_refused(self, app, client, auth, audit):
         app.config["EVIDENCE_MAX_BYTES"] = 1000
         auth.login("katrin@zentren-test.de")
