@@ -4,7 +4,8 @@ Layers, later wins: these defaults → ``instance/config.py`` → environment va
 ``AUDIT_APP_<KEY>`` (values parsed as JSON where they can be) → the test dict.
 """
 
-#: "development" or "production". Production refuses to start without a SECRET_KEY.
+#: "development" or "production". Production refuses to start without a strong SECRET_KEY
+#: and an https BASE_URL (every setting is checked at start-up: audit_app/settings.py).
 ENV = "development"
 SECRET_KEY = None
 

@@ -28,6 +28,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import socket
 import statistics
@@ -70,8 +71,9 @@ def _env(instance: Path, db_url: str) -> dict[str, str]:
     env.update({
         "AUDIT_APP_INSTANCE_PATH": str(instance),
         "AUDIT_APP_SQLALCHEMY_DATABASE_URI": db_url,
-        "AUDIT_APP_SECRET_KEY": "load-test-" + "x" * 32,
+        "AUDIT_APP_SECRET_KEY": secrets.token_hex(32),
         "AUDIT_APP_ENV": "production",
+        "AUDIT_APP_BASE_URL": "https://zertifikate.example.org",
         # The load clients sign in many times from one address: no throttle for them.
         "AUDIT_APP_LOGIN_MAX_FAILURES_ADDRESS": "100000",
         "AUDIT_APP_LOG_LEVEL": "WARNING",
