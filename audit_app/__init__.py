@@ -96,25 +96,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     i18n.init_app(app, babel, login_manager)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        import sqlalchemy as sa
-        from sqlalchemy.orm import joinedload
+    from .blueprints.auth.identity import load_user
 
-        from .models import User
-
-        # Every request loads its user: one query with the roles joined in. The session
-        # holds "<id>:<session_version>"; a password change raises the version and so ends
-        # every other session and remember-me cookie of that user.
-        ident, _sep, version = user_id.partition(":")
-        if not (ident.isdigit() and version.isdigit()):
-            return None
-        user = db.session.scalars(
-            sa.select(User).where(User.id == int(ident)).options(joinedload(User.role_rows))
-        ).unique().first()
-        if user is None or user.session_version != int(version):
-            return None
-        return user if user is not None and user.active else None
+    # Every request loads its user through its server-side session (one query with the
+    # roles joined in): audit_app/services/sessions.py.
+    login_manager.user_loader(load_user)
 
 
 def register_blueprints(app: Flask) -> None:

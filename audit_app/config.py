@@ -63,6 +63,12 @@ LOGIN_MAX_FAILURES_ACCOUNT = 5
 LOGIN_MAX_FAILURES_ADDRESS = 20
 LOGIN_LOCK_MINUTES = 15
 
+#: Server-side sessions (audit_app/services/sessions.py): a sign-in lasts this many hours;
+#: with "stay signed in" a rotating remember-me token renews it for REMEMBER_DAYS from the
+#: sign-in. Both end at sign-out, password change or reset and deactivation.
+SESSION_LIFETIME_HOURS = 24
+REMEMBER_DAYS = 30
+
 #: Certificates: the association's managing director who signs them, and the place printed
 #: beside the date.
 CERTIFICATE_DIRECTOR_NAME = "Dr. Hannelore Weißgerber"

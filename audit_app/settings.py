@@ -239,6 +239,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REMEMBER_COOKIE_HTTPONLY", Bool(), "remember-me cookie hidden from scripts"),
     Setting("REMEMBER_COOKIE_SAMESITE", Choice(("Lax", "Strict")), "remember-me cookie SameSite"),
     Setting("REMEMBER_COOKIE_SECURE", Bool(), "remember-me cookie only over HTTPS"),
+    Setting("SESSION_LIFETIME_HOURS", Int(1, 24 * 30), "hours a sign-in lasts without remember-me"),
+    Setting("REMEMBER_DAYS", Int(1, 365), "days 'stay signed in' lasts"),
     Setting("WTF_CSRF_TIME_LIMIT", Int(60, 10**7, optional=True), "seconds a form's token lives"),
     Setting("ASSOCIATION_NAME", _NAME, "the association's name"),
     Setting("ASSOCIATION_SHORT_NAME", Text(max_length=40), "the association's short name"),

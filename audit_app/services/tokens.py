@@ -83,6 +83,28 @@ def revoke_token(token: ApiToken, *, actor=None, now: datetime | None = None) ->
     return True
 
 
+def active_count(user: User) -> int:
+    """How many unrevoked tokens act for ``user``."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ) or 0
+
+
+def revoke_all_for(user: User, *, actor=None, now: datetime) -> int:
+    """Revoke every unrevoked token of ``user`` (one event each); returns how many.
+
+    Called by a deactivation always, and by a password change or reset when asked for.
+    """
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)
+    ).all()
+    for token in tokens:
+        revoke_token(token, actor=actor, now=now)
+    return len(tokens)
+
+
 def authenticate(plain: str, *, now: datetime | None = None) -> User | None:
     """The active user of an unrevoked token, or None; notes the use at most once a minute.
 

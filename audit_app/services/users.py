@@ -19,10 +19,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Centre, User, UserRole
+from ..models import Centre, User, UserRole, utcnow
 from ..models.user import password_hash_method
 from ..workflow import Role
-from . import events, throttle
+from . import events, throttle, tokens
 from .errors import ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -234,12 +234,13 @@ def _same_user(actor, user: User) -> bool:
     return actor is not None and getattr(actor, "id", actor) == user.id
 
 
-def set_active(user: User, active: bool, *, actor=None) -> bool:
+def set_active(user: User, active: bool, *, actor=None, now: datetime | None = None) -> bool:
     """Deactivate or reactivate an account; returns False when it already was so.
 
-    A deactivated user cannot sign in, and their open sessions end with their next request
-    (the session loader refuses inactive users). Nobody can deactivate their own account.
-    Records "user_deactivated" or "user_reactivated".
+    A deactivated user cannot sign in; every session and remember-me token of theirs ends
+    (and stays ended after a reactivation), and every API token of theirs is revoked.
+    Nobody can deactivate their own account. Records "user_deactivated" or
+    "user_reactivated".
     """
     if not active and _same_user(actor, user):
         raise ValidationFailed("the account was not deactivated",
@@ -247,6 +248,8 @@ def set_active(user: User, active: bool, *, actor=None) -> bool:
     if user.active is active:
         return False
     user.active = active
+    if not active:
+        user.end_all_sessions()
     db.session.flush()
     events.record(
         "user_reactivated" if active else "user_deactivated",
@@ -256,15 +259,19 @@ def set_active(user: User, active: bool, *, actor=None) -> bool:
         old={"active": not active},
         new={"active": active},
     )
+    if not active:
+        tokens.revoke_all_for(user, actor=actor, now=now or utcnow())
     return True
 
 
-def reset_password(user: User, password: str | None = None, *, actor=None) -> str:
+def reset_password(user: User, password: str | None = None, *, actor=None,
+                   revoke_tokens: bool = False, now: datetime | None = None) -> str:
     """Give a user a new password: the typed one, or a generated one when ``password`` is empty.
 
     Returns the new password so that the administrator can pass it on (show it once, never
-    store it anywhere else). Records "password_reset" with whether it was generated, never
-    the password itself.
+    store it anywhere else). Every session and remember-me token of the user ends; with
+    ``revoke_tokens`` their API tokens are revoked too. Records "password_reset" with
+    whether it was generated, never the password itself.
     """
     generated = not password
     if generated:
@@ -280,15 +287,19 @@ def reset_password(user: User, password: str | None = None, *, actor=None) -> st
         subject_id=user.id,
         new={"generated": generated},
     )
+    if revoke_tokens:
+        tokens.revoke_all_for(user, actor=actor, now=now or utcnow())
     return password
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str, *,
+                    revoke_tokens: bool = False, now: datetime | None = None) -> None:
     """A user changes their own password; the current one must be given and right.
 
     Raises ValidationFailed with ``current_password`` (wrong) and/or ``new_password`` (too
-    short, too long or unchanged). Re-hashes with Werkzeug's default (scrypt) and records
-    "password_changed" without any password.
+    short, too long or unchanged). Re-hashes, ends every session and remember-me token of
+    the user (the view starts a new one for the browser in use), revokes their API tokens
+    with ``revoke_tokens``, and records "password_changed" without any password.
     """
     fields: dict[str, str] = {}
     if not user.check_password(current_password or ""):
@@ -302,6 +313,8 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.set_password(new_password)
     db.session.flush()
     events.record("password_changed", actor=user, subject_type="user", subject_id=user.id)
+    if revoke_tokens:
+        tokens.revoke_all_for(user, actor=user, now=now or utcnow())
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,11 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired(_l("Please repeat the new password.")),
                     EqualTo("new_password", _l("The two new passwords are not the same."))],
     )
+    revoke_tokens = BooleanField(
+        _l("Also revoke my API tokens"),
+        description=_l("Scripts and tools using them stop working; an administrator can give "
+                       "you new ones."),
+    )
     submit = SubmitField(_l("Change password"))
 
     def __init__(self, *args, user, **kwargs):

@@ -13,12 +13,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from ...extensions import db
-from ...services import throttle, users
+from ...services import sessions, throttle, tokens, users
 from ...services.errors import ValidationFailed
-from . import bp
+from . import bp, identity
 from .forms import EmptyForm, LoginForm, PasswordChangeForm, apply_service_errors
 
 
@@ -31,18 +31,8 @@ def safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-@bp.before_app_request
-def end_sessions_of_refused_users() -> None:
-    """Forget a session whose user the loader refused (deactivated or deleted).
-
-    Flask-Login treats such a request as anonymous but keeps the user id in the session
-    (and the remember cookie), so the session would come back if the account were
-    reactivated. Logging out clears both for good.
-    """
-    if request.endpoint in ("static", "ops.healthz"):
-        return  # no user lookup for stylesheets, icons and health checks
-    if "_user_id" in session and not current_user.is_authenticated:
-        logout_user()
+bp.before_app_request(identity.check_session)
+bp.after_app_request(identity.write_remember_cookie)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,7 +62,7 @@ def login():
             # The same message whether or not the e-mail exists.
             flash(_("E-mail or password is wrong."), "error")
         else:
-            login_user(result.user, remember=form.remember.data)
+            identity.sign_in(result.user, remember=form.remember.data, now=sessions.clock())
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))
     page = render_template("auth/login.html", form=form, title=_("Sign in"))
@@ -82,10 +72,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Sign out (POST with CSRF token)."""
+    """Sign out (POST with CSRF token): the session and its remember-me token end on the server."""
     form = EmptyForm()
     if form.validate_on_submit():
-        logout_user()
+        identity.sign_out(now=sessions.clock())
+        db.session.commit()
         flash(_("You have been signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -93,22 +84,22 @@ def logout():
 @bp.route("/password", methods=["GET", "POST"])
 @login_required
 def password():
-    """Change one's own password (the current one is asked for)."""
-    form = PasswordChangeForm(user=current_user._get_current_object())
+    """Change one's own password (the current one is asked for); optionally revoke one's API tokens."""
+    user = current_user._get_current_object()
+    form = PasswordChangeForm(user=user)
     if form.validate_on_submit():
+        now = sessions.clock()
         try:
-            users.change_password(
-                current_user._get_current_object(),
-                form.current_password.data,
-                form.new_password.data,
-            )
+            users.change_password(user, form.current_password.data, form.new_password.data,
+                                  revoke_tokens=form.revoke_tokens.data, now=now)
         except ValidationFailed as exc:
             db.session.rollback()
             apply_service_errors(form, exc)
         else:
+            # Every session of the user has ended; this browser continues in a new one.
+            identity.sign_in(user, remember=identity.remembered(), now=now)
             db.session.commit()
-            # The new session version ends every other session; this one continues.
-            login_user(current_user._get_current_object())
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/password.html", form=form, title=_("Change password"))
+    return render_template("auth/password.html", form=form, title=_("Change password"),
+                           active_tokens=tokens.active_count(user))
