@@ -12,8 +12,8 @@ Three kinds of rules:
   values, text, URL, ...). Types are strict: ``"25"`` is not a number here (environment
   variables are parsed as JSON, so ``AUDIT_APP_PAGE_SIZE=25`` arrives as 25), and
   ``True`` is not a number;
-* :data:`RELATIONS`: rules between settings (the request size above the evidence size,
-  the default language among the languages);
+* :data:`RELATIONS`: rules between settings (the account-wide sign-in ceiling above the
+  per-address limit, the request size above the evidence size, ...);
 * :data:`PRODUCTION_RULES`, only with ``ENV = "production"``: a strong ``SECRET_KEY``,
   an https ``BASE_URL`` that is not this machine, a password hash that is not cheap.
 
@@ -246,10 +246,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ASSOCIATION_SHORT_NAME", Text(max_length=40), "the association's short name"),
     Setting("PASSWORD_HASH_METHOD", PasswordHash(), "how passwords are hashed"),
     Setting("LOGIN_MAX_FAILURES_ACCOUNT", Int(1, 100),
-            "failed sign-ins for one account before it is locked"),
+            "failed sign-ins for one account from one address before that pair is locked"),
     Setting("LOGIN_MAX_FAILURES_ADDRESS", Int(1, 1_000_000),
             "failed sign-ins from one address before the address is locked"),
     Setting("LOGIN_LOCK_MINUTES", Int(1, 24 * 60), "counting window and length of a lock"),
+    Setting("LOGIN_SLOW_FAILURES_ACCOUNT", Int(2, 1_000_000),
+            "failed sign-ins for one account (any address) before it is slowed down"),
+    Setting("LOGIN_SLOW_SECONDS", Int(1, 3600),
+            "seconds between attempts for a slowed-down account"),
     Setting("CERTIFICATE_DIRECTOR_NAME", _NAME, "who signs certificates"),
     Setting("CERTIFICATE_PLACE", Text(max_length=100), "place printed on certificates"),
     Setting("PDF_RENDERER", Instance(callable, "a callable taking HTML and returning PDF bytes"),
@@ -285,6 +289,13 @@ class Rule:
     examples_bad: tuple[dict, ...] = field(default=())
 
 
+def _ceiling_above_limit(c):
+    if c["LOGIN_SLOW_FAILURES_ACCOUNT"] <= c["LOGIN_MAX_FAILURES_ACCOUNT"]:
+        return ("LOGIN_SLOW_FAILURES_ACCOUNT must be higher than LOGIN_MAX_FAILURES_ACCOUNT "
+                "(the account-wide ceiling slows down after the per-address lock)")
+    return None
+
+
 def _request_above_file(c):
     if c["MAX_CONTENT_LENGTH"] <= c["EVIDENCE_MAX_BYTES"]:
         return ("MAX_CONTENT_LENGTH must be larger than EVIDENCE_MAX_BYTES (a request carries "
@@ -299,6 +310,8 @@ def _default_locale_offered(c):
 
 
 RELATIONS: tuple[Rule, ...] = (
+    Rule(("LOGIN_SLOW_FAILURES_ACCOUNT", "LOGIN_MAX_FAILURES_ACCOUNT"), _ceiling_above_limit,
+         ({"LOGIN_SLOW_FAILURES_ACCOUNT": 5, "LOGIN_MAX_FAILURES_ACCOUNT": 5},)),
     Rule(("MAX_CONTENT_LENGTH", "EVIDENCE_MAX_BYTES"), _request_above_file,
          ({"MAX_CONTENT_LENGTH": 20 * 1024**2, "EVIDENCE_MAX_BYTES": 20 * 1024**2},)),
     Rule(("BABEL_DEFAULT_LOCALE", "LANGUAGES"), _default_locale_offered,

@@ -319,14 +319,19 @@ def change_password(user: User, current_password: str, new_password: str, *,
 
 @dataclass(frozen=True)
 class SignIn:
-    """The result of :func:`authenticate`: the user, or why not (wrong or locked)."""
+    """The result of :func:`authenticate`: the user, or why not (wrong, or refused by the
+    throttle: locked or slowed down)."""
 
     user: User | None
-    locked_until: datetime | None = None
+    refused: throttle.Refusal | None = None
 
     @property
     def locked(self) -> bool:
-        return self.locked_until is not None
+        return self.refused is not None and self.refused.locked
+
+    @property
+    def slowed(self) -> bool:
+        return self.refused is not None and not self.refused.locked
 
 
 @lru_cache(maxsize=4)
@@ -337,17 +342,18 @@ def _dummy_hash(method: str) -> str:
 
 
 def authenticate(email: str, password: str, *, address: str, now: datetime) -> SignIn:
-    """Check a sign-in, throttle first: a locked e-mail or address is refused unchecked.
+    """Check a sign-in, throttle first: a refused attempt is not checked (nor recorded).
 
     Records the attempt (success or failure, never the password) and sets
     ``last_login_at`` on success. Unknown e-mails, wrong passwords and deactivated accounts
-    all fail alike. Flushes; the caller commits (and logs the user in).
+    all fail alike. Flushes; the caller commits (and signs the user in).
     """
     email = normalise_email(email)
-    until = throttle.locked_until(email, address, now=now)
-    if until is not None:
-        log.info("sign-in refused while locked (address %s)", address)
-        return SignIn(None, locked_until=until)
+    refused = throttle.check(email, address, now=now)
+    if refused is not None:
+        log.info("sign-in refused while %s (address %s)",
+                 "locked" if refused.locked else "slowed down", address)
+        return SignIn(None, refused=refused)
     user = find_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(password_hash_method()), password or "")
@@ -356,11 +362,28 @@ def authenticate(email: str, password: str, *, address: str, now: datetime) -> S
         ok = user.check_password(password or "") and user.active
     throttle.record_attempt(email, address, succeeded=ok, now=now)
     if not ok:
-        if throttle.locked_until(email, address, now=now) is not None:
+        if (after := throttle.check(email, address, now=now)) is not None and after.locked:
             log.warning("sign-in locked after repeated failures (address %s)", address)
         return SignIn(None)
     user.last_login_at = now
     return SignIn(user)
+
+
+def check_current_password(user: User, password: str, *, address: str, now: datetime) -> bool:
+    """A signed-in user's current password (before a change), throttled like a sign-in.
+
+    The caller asks :func:`audit_app.services.throttle.check` first and does not call this
+    while refused. The attempt is recorded under the user's e-mail and ``address``, so wrong
+    guesses count towards the same locks as failed sign-ins. Flushes; the caller commits
+    (also when the check failed).
+    """
+    ok = user.check_password(password or "")
+    throttle.record_attempt(normalise_email(user.email), address, succeeded=ok, now=now)
+    if not ok and (after := throttle.check(normalise_email(user.email), address, now=now)):
+        if after.locked:
+            log.warning("password change locked after wrong current passwords (address %s)",
+                        address)
+    return ok
 
 
 def find_by_email(email: str) -> User | None:
