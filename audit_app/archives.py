@@ -29,6 +29,7 @@ Pure standard library, no Flask: :func:`open_archive` takes bytes and returns an
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import zipfile
 import zlib
@@ -215,7 +216,7 @@ def _check_no_overlap(entries: list[Entry], infos: list[zipfile.ZipInfo],
     them before the central directory."""
     spans = sorted((info.header_offset, entry.data_start + entry.compressed)
                    for entry, info in zip(entries, infos, strict=True))
-    for (start, end), (next_start, _next_end) in zip(spans, spans[1:], strict=False):
+    for (start, end), (next_start, _next_end) in itertools.pairwise(spans):
         if next_start < end or next_start == start:
             raise ArchiveRefused("entries overlap")
     if spans and spans[-1][1] > directory_start:

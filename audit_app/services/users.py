@@ -379,10 +379,10 @@ def check_current_password(user: User, password: str, *, address: str, now: date
     """
     ok = user.check_password(password or "")
     throttle.record_attempt(normalise_email(user.email), address, succeeded=ok, now=now)
-    if not ok and (after := throttle.check(normalise_email(user.email), address, now=now)):
-        if after.locked:
-            log.warning("password change locked after wrong current passwords (address %s)",
-                        address)
+    after = None if ok else throttle.check(normalise_email(user.email), address, now=now)
+    if after is not None and after.locked:
+        log.warning("password change locked after wrong current passwords (address %s)",
+                    address)
     return ok
 
 

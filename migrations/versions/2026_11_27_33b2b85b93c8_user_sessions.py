@@ -12,7 +12,6 @@ Create Date: 2026-11-27 12:56:05.998305
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '33b2b85b93c8'
 down_revision = 'f1a200487c0c'

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.slow
 
 @pytest.mark.parametrize("variable, value, message", [
     ("AUDIT_APP_PAGE_SIZE", "abc", "PAGE_SIZE = 'abc': expected a whole number from 1 to 1000"),
-    ("AUDIT_APP_BASE_URL", "http://127.0.0.1:5000", "BASE_URL 'http://127.0.0.1:5000' cannot be "
-                                                    "used in production"),
+    ("AUDIT_APP_BASE_URL", "http://127.0.0.1:5000",
+     "BASE_URL 'http://127.0.0.1:5000' cannot be used in production"),
 ])
 def test_gunicorn_refuses_to_start_and_says_why(tmp_path, variable, value, message):
     instance = tmp_path / "instance"

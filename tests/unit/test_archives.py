@@ -11,7 +11,7 @@ import pytest
 from audit_app import archives
 from audit_app.archives import ArchiveRefused, open_archive
 from tests import bombs
-from tests.bombs import BZIP2, DEFLATED, MiB, Member, deflated, raw_zip, stored
+from tests.bombs import BZIP2, DEFLATED, Member, MiB, deflated, raw_zip, stored
 
 
 def real_docx() -> bytes:
@@ -28,7 +28,7 @@ def test_an_office_document_opens_and_lists_its_entries():
     archive = open_archive(real_docx(), allow_nested_under=("word/embeddings/",))
     assert archive.names() == ["[Content_Types].xml", "word/document.xml",
                                "word/embeddings/Microsoft_Excel_Worksheet.xlsx"]
-    assert archive.read("word/document.xml", 12) == "<w:document>".encode()
+    assert archive.read("word/document.xml", 12) == b"<w:document>"
 
 
 def test_reading_an_entry_decompresses_a_few_kilobytes_at_most():
