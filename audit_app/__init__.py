@@ -7,6 +7,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from . import settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,14 +47,12 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config["FILES_FOLDER"] = app.config["FILES_FOLDER"] or os.path.join(
         app.instance_path, "files"
     )
-    if not app.config.get("SECRET_KEY"):
-        if app.config["ENV"] == "production":
-            raise ConfigurationError(
-                "No SECRET_KEY configured. In production set AUDIT_APP_SECRET_KEY (a long random "
-                "string, e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`) or "
-                "SECRET_KEY in instance/config.py."
-            )
+    if not app.config.get("SECRET_KEY") and app.config.get("ENV") == "development":
         app.config["SECRET_KEY"] = _development_secret_key(app.instance_path)
+    # Every setting's type and range, and production's requirements (audit_app/settings.py):
+    # a bad value stops the start here instead of failing requests later.
+    if problems := settings.validate(app.config):
+        raise ConfigurationError(settings.describe(problems))
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
@@ -96,25 +96,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     i18n.init_app(app, babel, login_manager)
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        import sqlalchemy as sa
-        from sqlalchemy.orm import joinedload
+    from .blueprints.auth.identity import load_user
 
-        from .models import User
-
-        # Every request loads its user: one query with the roles joined in. The session
-        # holds "<id>:<session_version>"; a password change raises the version and so ends
-        # every other session and remember-me cookie of that user.
-        ident, _sep, version = user_id.partition(":")
-        if not (ident.isdigit() and version.isdigit()):
-            return None
-        user = db.session.scalars(
-            sa.select(User).where(User.id == int(ident)).options(joinedload(User.role_rows))
-        ).unique().first()
-        if user is None or user.session_version != int(version):
-            return None
-        return user if user is not None and user.active else None
+    # Every request loads its user through its server-side session (one query with the
+    # roles joined in): audit_app/services/sessions.py.
+    login_manager.user_loader(load_user)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,7 +4,8 @@ Layers, later wins: these defaults → ``instance/config.py`` → environment va
 ``AUDIT_APP_<KEY>`` (values parsed as JSON where they can be) → the test dict.
 """
 
-#: "development" or "production". Production refuses to start without a SECRET_KEY.
+#: "development" or "production". Production refuses to start without a strong SECRET_KEY
+#: and an https BASE_URL (every setting is checked at start-up: audit_app/settings.py).
 ENV = "development"
 SECRET_KEY = None
 
@@ -58,12 +59,23 @@ ASSOCIATION_SHORT_NAME = "BVIZ"
 #: the test configuration uses a cheap PBKDF2 so that thousands of test users cost nothing.
 PASSWORD_HASH_METHOD = "scrypt"
 
-#: Sign-in throttle: after this many failed sign-ins for one e-mail address (known or not)
-#: within LOGIN_LOCK_MINUTES, or this many from one client address, further attempts are
-#: refused for LOGIN_LOCK_MINUTES (the same minutes serve as the counting window).
+#: Sign-in throttle (audit_app/services/throttle.py), all counted within LOGIN_LOCK_MINUTES:
+#: this many failed sign-ins (or current-password checks) for one e-mail address (known or
+#: not) from one client address lock that pair, and this many from one client address lock
+#: the address, for LOGIN_LOCK_MINUTES. LOGIN_SLOW_FAILURES_ACCOUNT failures for one e-mail
+#: from any addresses slow that account down: an address that already failed for it must
+#: then wait LOGIN_SLOW_SECONDS after the account's latest failure (nobody is locked out).
 LOGIN_MAX_FAILURES_ACCOUNT = 5
 LOGIN_MAX_FAILURES_ADDRESS = 20
 LOGIN_LOCK_MINUTES = 15
+LOGIN_SLOW_FAILURES_ACCOUNT = 25
+LOGIN_SLOW_SECONDS = 10
+
+#: Server-side sessions (audit_app/services/sessions.py): a sign-in lasts this many hours;
+#: with "stay signed in" a rotating remember-me token renews it for REMEMBER_DAYS from the
+#: sign-in. Both end at sign-out, password change or reset and deactivation.
+SESSION_LIFETIME_HOURS = 24
+REMEMBER_DAYS = 30
 
 #: Certificates: the association's managing director who signs them, and the place printed
 #: beside the date.

@@ -1,10 +1,26 @@
-"""Engine settings per database: SQLite gets WAL, foreign keys and a busy timeout."""
+"""Engine settings per database (SQLite: WAL, foreign keys, a busy timeout, ``BEGIN IMMEDIATE``
+for writing requests), and :func:`write_aside` for bookkeeping that a reading request does."""
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+
 import sqlalchemy as sa
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy.orm import Session
 
 from .extensions import db
+
+log = logging.getLogger(__name__)
+
+#: Connection option that makes a SQLite transaction take the write lock at BEGIN.
+_IMMEDIATE = "audit_app_immediate"
+
+
+def request_writes() -> bool:
+    """Whether the current request may write (anything but GET, HEAD, OPTIONS): such a
+    request's transaction is a writer from its start (``BEGIN IMMEDIATE`` on SQLite)."""
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
 
 
 def configure_engine(app: Flask) -> None:
@@ -32,5 +48,48 @@ def configure_engine(app: Flask) -> None:
         # A request that may write takes the write lock up front: a deferred transaction
         # that read first could not upgrade to a writer after another commit (WAL
         # snapshot) and would fail with "database is locked" instead of waiting.
-        writes = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        # A reading request's transaction never writes; see write_aside().
+        writes = request_writes() or conn.get_execution_options().get(_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def write_aside(work: Callable[[Session], None], *, timeout_ms: int) -> bool:
+    """Run ``work(session)`` in a short write transaction of its own and commit it at once;
+    True when committed, False (nothing written, logged) when the database stayed busy for
+    ``timeout_ms``.
+
+    For the bookkeeping a *reading* request does (an API token's ``last_used_at``, a
+    session restored from a remember-me cookie): it must not write in the request's own
+    transaction, which on SQLite is a deferred reader that cannot become a writer once
+    another connection has committed ("database is locked", answered 503). Here the write
+    gets its own connection and transaction (SQLite: ``BEGIN IMMEDIATE`` with a busy
+    timeout of ``timeout_ms``; PostgreSQL: ``lock_timeout``), so a busy database costs the
+    request at most ``timeout_ms`` and never its answer. A *writing* request already holds
+    the write lock, so there ``work`` runs in the request's session and is committed at
+    once (a second connection would wait for that very lock).
+    """
+    if request_writes():
+        work(db.session)
+        db.session.commit()
+        return True
+    engine = db.engine
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        conn.execution_options(**{_IMMEDIATE: True})
+        driver = conn.connection.driver_connection if sqlite else None
+        if sqlite:
+            driver.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+        try:
+            with Session(bind=conn) as session:
+                if not sqlite:
+                    session.execute(sa.text(f"SET LOCAL lock_timeout = '{int(timeout_ms)}ms'"))
+                work(session)
+                session.commit()
+            return True
+        except sa.exc.OperationalError as exc:
+            log.info("bookkeeping write skipped, database busy: %s", type(exc.orig).__name__)
+            return False
+        finally:
+            if sqlite:
+                driver.execute(
+                    f"PRAGMA busy_timeout = {int(current_app.config['SQLITE_BUSY_TIMEOUT_MS'])}")

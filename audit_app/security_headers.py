@@ -6,7 +6,7 @@ meta in templates/base.html). ``img-src data:`` is for Pico's inline SVG icons i
 """
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 CONTENT_SECURITY_POLICY = "; ".join([  # noqa: FLY002 -- one directive a line
@@ -51,6 +51,18 @@ def configure_proxy_fix(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, **{f"x_{k}": v for k, v in counts.items()})
 
 
+#: What a response for a signed-in user (session or API token) may be cached as, unless
+#: its view says otherwise (downloads say ``private, no-cache``): by nobody, nowhere.
+SIGNED_IN_CACHE_CONTROL = "private, no-store"
+
+
+def _signed_in() -> bool:
+    """Whether this request's user was loaded and is signed in (never loads it: static
+    files and the health check stay without a user lookup)."""
+    user = g.get("_login_user")
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
 def init_app(app: Flask) -> None:
     configure_cookies(app)
     configure_proxy_fix(app)
@@ -59,6 +71,10 @@ def init_app(app: Flask) -> None:
     def add_security_headers(response):
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)
+        # Pages and exports for a signed-in user must not stay in a shared or browser cache
+        # (a shared computer, a proxy): one rule for every such response.
+        if "Cache-Control" not in response.headers and _signed_in():
+            response.headers["Cache-Control"] = SIGNED_IN_CACHE_CONTROL
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

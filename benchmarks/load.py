@@ -9,7 +9,9 @@ keep-alive connection each) and runs, interleaved: the hello floor, the mix, the
 
 The mix per client, by weight: open the checklist, save a criterion (with the version read
 from its card; a third of the saves go to three "hot" criteria that every client of the
-audit races on), open the review, download the certificate, verify it publicly.
+audit races on), open the review, download the certificate, verify it publicly, and read
+the audit through the JSON API with an API token never used before (its first use writes
+``last_used_at``, which must never turn a read into a 503 while others write).
 
 Reported per database: requests, errors (5xx, transport errors, unexpected statuses),
 p50/p95 latency, throughput and its ratio to the hello floor (same server, same clients),
@@ -28,6 +30,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import socket
 import statistics
@@ -47,7 +50,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "Last-Test-Passwort-2026"
 AUDITORS = 8
 HOT_CODES = 3
-WEIGHTS = {"checklist": 3, "save": 4, "review": 2, "certificate": 1, "verify": 1}
+WEIGHTS = {"checklist": 3, "save": 4, "review": 2, "certificate": 1, "verify": 1, "api": 3}
+#: API tokens prepared per audit team, each used first by one "api" request of the mix.
+FRESH_TOKENS = 400
 _VERSION = re.compile(r'name="version" value="(\d+)"')
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -63,6 +68,8 @@ class Plan:
     audits: list[dict]  # {"id", "codes": [...], "points": {code: [...]}, "members": [emails]}
     certificate: str
     decided_audit: int
+    #: Never-used API tokens of each audit's team members, by audit id (popped when used).
+    tokens: dict[int, list[str]] = field(default_factory=dict)
 
 
 def _env(instance: Path, db_url: str) -> dict[str, str]:
@@ -70,8 +77,9 @@ def _env(instance: Path, db_url: str) -> dict[str, str]:
     env.update({
         "AUDIT_APP_INSTANCE_PATH": str(instance),
         "AUDIT_APP_SQLALCHEMY_DATABASE_URI": db_url,
-        "AUDIT_APP_SECRET_KEY": "load-test-" + "x" * 32,
+        "AUDIT_APP_SECRET_KEY": secrets.token_hex(32),
         "AUDIT_APP_ENV": "production",
+        "AUDIT_APP_BASE_URL": "https://zertifikate.example.org",
         # The load clients sign in many times from one address: no throttle for them.
         "AUDIT_APP_LOGIN_MAX_FAILURES_ADDRESS": "100000",
         "AUDIT_APP_LOG_LEVEL": "WARNING",
@@ -79,9 +87,11 @@ def _env(instance: Path, db_url: str) -> dict[str, str]:
     return env
 
 
-def prepare(instance: Path, db_url: str, *, with_certificate: bool = True) -> Plan:
-    """Schema, catalogue, 8 auditors, 2 audits in progress (4 auditors each) and, with
-    ``with_certificate``, 1 decided audit with its certificate (the PDFs take seconds)."""
+def prepare(instance: Path, db_url: str, *, with_certificate: bool = True,
+            fresh_tokens: int = FRESH_TOKENS) -> Plan:
+    """Schema, catalogue, 8 auditors, 2 audits in progress (4 auditors each), ``fresh_tokens``
+    unused API tokens per audit for its team and, with ``with_certificate``, 1 decided audit
+    with its certificate (the PDFs take seconds)."""
     from datetime import date
 
     import sqlalchemy as sa
@@ -93,6 +103,7 @@ def prepare(instance: Path, db_url: str, *, with_certificate: bool = True) -> Pl
     from audit_app.models import Centre, Certificate
     from audit_app.services import audits as svc
     from audit_app.services import catalogs as catalog_service
+    from audit_app.services import tokens as token_service
     from audit_app.services.catalogs import domain_catalog
     from audit_app.services.users import create_user
     from audit_app.workflow import Action, AuditKind, Decision
@@ -134,10 +145,15 @@ def prepare(instance: Path, db_url: str, *, with_certificate: bool = True) -> Pl
                 audits.append({"id": audit.id, "codes": codes,
                                "points": {c: choices[c] for c in codes},
                                "members": [u.email for u in team]})
+            tokens = {a["id"]: [token_service.create_token(users[n * 4 + i % 4],
+                                                           label=f"Last {i}")[1]
+                                for i in range(fresh_tokens)]
+                      for n, a in enumerate(audits)}
+            db.session.commit()
 
             if not with_certificate:
                 plan = Plan(emails=[u.email for u in users], audits=audits, certificate="",
-                            decided_audit=0)
+                            decided_audit=0, tokens=tokens)
                 db.session.remove()
                 db.engine.dispose()
                 return plan
@@ -160,7 +176,7 @@ def prepare(instance: Path, db_url: str, *, with_certificate: bool = True) -> Pl
             number = db.session.scalar(sa.select(Certificate.number)
                                        .where(Certificate.audit_id == decided.id))
             plan = Plan(emails=[u.email for u in users], audits=audits, certificate=number,
-                        decided_audit=decided.id)
+                        decided_audit=decided.id, tokens=tokens)
             db.session.remove()
             db.engine.dispose()
         return plan
@@ -241,6 +257,7 @@ class Client:
         self.port = port
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         self.cookie = ""
+        self.used_tokens: list[str] = []
 
     def request(self, method: str, path: str, body: dict | None = None,
                 headers: dict | None = None) -> tuple[int, bytes]:
@@ -293,6 +310,8 @@ class Stats:
     acks: list[tuple[int, str, int, str]] = field(default_factory=list)  # audit, code, version, token
     conflicts: int = 0
     requests: int = 0
+    #: API reads whose token was used for the first time (its use is written).
+    fresh_token_reads: int = 0
     #: Guards every field; notified on each acknowledged save (tests wait for saves with it).
     lock: threading.Condition = field(default_factory=threading.Condition)
 
@@ -365,6 +384,17 @@ def run_mix(clients: list[Client], plan: Plan, seconds: float, max_requests: int
                 _timed(stats, action, client, "GET", f"/certificates/{plan.certificate}.pdf")
             elif action == "verify":
                 _timed(stats, action, client, "GET", f"/verify/{plan.certificate}.json")
+            elif action == "api":
+                pool = plan.tokens.get(audit["id"]) or []
+                with stats.lock:
+                    token = pool.pop() if pool else None
+                    if token is not None:
+                        stats.fresh_token_reads += 1
+                        client.used_tokens.append(token)
+                token = token or (rnd.choice(client.used_tokens) if client.used_tokens else None)
+                if token is not None:
+                    _timed(stats, action, client, "GET", f"/api/v1/audits/{audit['id']}",
+                           headers={"Authorization": f"Bearer {token}"})
             else:
                 seq += 1
                 code = rnd.choice(audit["codes"][:HOT_CODES] if rnd.random() < 0.35 else own)
@@ -536,6 +566,8 @@ def run_backend(kind: str, db_url: str, folder: Path, *, duration: float, client
         "hello_rps": round(hello_rps, 1),
         "ratio_to_hello": round(mix_rps / hello_rps, 3) if hello_rps else 0.0,
         "target_ratio": 0.1,
+        "token_reads": len(mix.latencies.get("api", [])),
+        "fresh_token_reads": mix.fresh_token_reads,
         "saves_acknowledged": saves["acknowledged"],
         "saves_conflict_409": mix.conflicts,
         "lost_updates": saves["lost_updates"],
@@ -567,7 +599,8 @@ def format_row(r: dict) -> str:
     return (f"L1    {r['database']:10} {r['requests']:7d} req {r['errors']:3d} err "
             f"{r['server_errors_5xx']:3d} 5xx  p50 {r['p50_ms']:7.1f} ms  p95 {r['p95_ms']:7.1f} ms  "
             f"{r['throughput_rps']:7.1f} req/s  hello {r['hello_rps']:7.1f} req/s  "
-            f"ratio {r['ratio_to_hello']:5.3f} (≥ 0.1)  saves {r['saves_acknowledged']} ok / "
+            f"ratio {r['ratio_to_hello']:5.3f} (≥ 0.1)  token reads {r['token_reads']} "
+            f"({r['fresh_token_reads']} fresh)  saves {r['saves_acknowledged']} ok / "
             f"{r['saves_conflict_409']} 409  lost {r['lost_updates']}  {verdict}")
 
 

@@ -5,7 +5,7 @@ from flask import current_app, request
 from flask_babel import gettext as _
 
 from ..errors import ApiError
-from ..extensions import db
+from ..models import utcnow
 from ..services import tokens as token_service
 from . import bp
 
@@ -35,10 +35,9 @@ def authenticate():
                       "\"Authorization: Bearer <token>\"."))
         _refuse(_("Authentication required: send a valid API token as "
                   "\"Authorization: Bearer <token>\"."))
-    user = token_service.authenticate(token)
+    user = token_service.authenticate(token, now=utcnow())
     if user is None:
         _refuse(_("The API token is unknown, revoked, or its user is deactivated."))
-    db.session.commit()  # keeps last_used_at (written at most once a minute) even on GET
     # Where flask_login's current_user reads from: permissions, templates and the locale
     # selection see the token's user, and the session cookie is neither read nor written.
     current_app.login_manager._update_request_context_with_user(user)

@@ -39,7 +39,8 @@ class User(UserMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    #: Raised on every password change or reset: sessions carrying an older value end.
+    #: Raised on every password change or reset and on deactivation: every session and
+    #: remember-me token begun under an older value ends (see models.security.UserSession).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -64,10 +65,15 @@ class User(UserMixin, Base):
         # scrypt (Werkzeug's default) with a per-password salt; the test configuration
         # chooses a cheap method, because hashing dominated the test suite's run time.
         self.password_hash = generate_password_hash(password, method=password_hash_method())
+        self.end_all_sessions()
+
+    def end_all_sessions(self) -> None:
+        """End every session and remember-me token of this user (the next request of each
+        finds its generation outdated); sessions begun afterwards are not affected."""
         self.session_version = (self.session_version or 0) + 1
 
-    def get_id(self) -> str:  # Flask-Login: what the session and remember cookie carry
-        return f"{self.id}:{self.session_version or 0}"
+    def get_id(self) -> str:  # Flask-Login: the session also holds its server-side session id
+        return str(self.id)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

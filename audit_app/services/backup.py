@@ -14,7 +14,8 @@ then the files. Files are written before the row that names them is committed an
 never deleted, so every file the snapshot refers to exists when the files are copied.
 
 The backup is written into ``DEST.partial`` and renamed to ``DEST`` only when complete,
-so an interrupted backup never looks like a finished one. A restore checks everything
+so an interrupted backup never looks like a finished one. Its folders are 0700 and its
+files 0600 whatever the umask (the folder is closed to others before anything is in it). A restore checks everything
 (manifest, every checksum, the schema revision, the database kind, an empty target)
 before it changes anything.
 """
@@ -204,6 +205,16 @@ def _copy_files(files_folder: Path, target: Path) -> None:
     shutil.copytree(files_folder, target, ignore=ignore, symlinks=False)
 
 
+def _owner_only(folder: Path) -> None:
+    """Folders 0700 and files 0600 below ``folder`` (and itself), whatever the umask was
+    when they were written (copies keep their source's mode)."""
+    os.chmod(folder, 0o700)
+    for path in folder.rglob("*"):
+        if path.is_symlink():
+            continue
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+
+
 def backup(app: Flask, dest: str | os.PathLike, *,
            after_snapshot: Callable[[], None] | None = None) -> dict:
     """Write a complete backup of the database and the files folder to the new folder ``dest``.
@@ -220,6 +231,9 @@ def backup(app: Flask, dest: str | os.PathLike, *,
     if partial.exists():
         shutil.rmtree(partial)
     partial.mkdir(parents=True)
+    # Owner only from the first byte on, whatever the umask: the folder holds the whole
+    # database (password hashes, token hashes) and every evidence file.
+    os.chmod(partial, 0o700)
     try:
         kind = database_kind()
         if kind == "sqlite":
@@ -243,6 +257,7 @@ def backup(app: Flask, dest: str | os.PathLike, *,
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
+        _owner_only(partial)
         if dest.exists():
             dest.rmdir()
         os.replace(partial, dest)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-import io
+import logging
 import os
 import tempfile
 import zipfile
@@ -11,10 +11,13 @@ from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
+from .. import archives
 from ..extensions import db
 from ..models import Assessment, Audit, Evidence, User, utcnow
 from . import events
 from .errors import StorageFailed, ValidationFailed
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,25 +61,50 @@ def sniff(data: bytes) -> FileKind | None:
     if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
         return OLE
     if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = zf.namelist()
-                if "mimetype" in names:
-                    return _ODF.get(zf.read("mimetype").decode("ascii", "replace").strip())
-                if "[Content_Types].xml" in names:
-                    for prefix, kind in _OOXML.items():
-                        if any(n.startswith(prefix) for n in names):
-                            return kind
-        except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-            return None
+        return _sniff_office(data)
     return None
 
 
+#: Where Office puts the documents it embeds (e.g. the workbook behind a chart in a Word
+#: file): nested archives by nature, accepted there and never opened.
+_OFFICE_EMBEDDINGS = ("word/embeddings/", "xl/embeddings/", "ppt/embeddings/")
+
+
+def _sniff_office(data: bytes) -> FileKind | None:
+    """An OOXML or ODF document judged from its ZIP directory, through :mod:`audit_app.archives`
+    (the one place that opens uploaded archives): bounded directory, claimed sizes and
+    ratios capped, no nested archives, and at most a few bytes decompressed per entry.
+    ODF's ``mimetype`` entry must be stored uncompressed (as the standard says)."""
+    try:
+        archive = archives.open_archive(data, allow_nested_under=_OFFICE_EMBEDDINGS)
+    except archives.ArchiveRefused as exc:
+        log.info("evidence refused: %s", exc.reason)
+        return None
+    names = archive.names()
+    mimetype = archive.entry("mimetype")
+    if mimetype is not None:
+        if mimetype.method != zipfile.ZIP_STORED:
+            return None
+        return _ODF.get(archive.read("mimetype", 100).decode("ascii", "replace").strip())
+    if "[Content_Types].xml" in names:
+        for prefix, kind in _OOXML.items():
+            if any(n.startswith(prefix) for n in names):
+                return kind
+    return None
+
+
+#: The longest file name accepted (after the path is stripped).
+MAX_NAME_LENGTH = 200
+
+
 def clean_filename(name: str) -> str:
-    """The file's base name without any path, control characters or leading dots."""
+    """The file's base name without any path, control characters or leading dots.
+
+    Not shortened: cutting a long name would cut off its extension, so :func:`add_evidence`
+    refuses a name longer than :data:`MAX_NAME_LENGTH` with its own message instead.
+    """
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
-    return name[:200]
+    return "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
 
 
 def storage_path(files_folder: str, storage_key: str) -> Path:
@@ -101,6 +129,9 @@ def add_evidence(
     """
     name = clean_filename(filename)
     ext = os.path.splitext(name)[1].lower()
+    if len(name) > MAX_NAME_LENGTH:
+        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l(
+            "the file name is too long (at most %(num)s characters)", num=MAX_NAME_LENGTH)})
     if not name or not ext:
         raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file needs a name with an extension")})
     if not data:

@@ -83,10 +83,34 @@ def revoke_token(token: ApiToken, *, actor=None, now: datetime | None = None) ->
     return True
 
 
+def active_count(user: User) -> int:
+    """How many unrevoked tokens act for ``user``."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ) or 0
+
+
+def revoke_all_for(user: User, *, actor=None, now: datetime) -> int:
+    """Revoke every unrevoked token of ``user`` (one event each); returns how many.
+
+    Called by a deactivation always, and by a password change or reset when asked for.
+    """
+    tokens = db.session.scalars(
+        sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)
+    ).all()
+    for token in tokens:
+        revoke_token(token, actor=actor, now=now)
+    return len(tokens)
+
+
 def authenticate(plain: str, *, now: datetime | None = None) -> User | None:
     """The active user of an unrevoked token, or None; notes the use at most once a minute.
 
-    One query (token with its user and roles) plus, at most once a minute, one UPDATE.
+    One query (token with its user and roles) plus, at most once a minute per token, a
+    short write of ``last_used_at`` that can neither fail nor hold up the request (see
+    :func:`note_use`).
     """
     if not plain or not plain.isascii() or len(plain) > 200:
         return None
@@ -102,6 +126,34 @@ def authenticate(plain: str, *, now: datetime | None = None) -> User | None:
     if last is not None and last.tzinfo is None:
         last = last.replace(tzinfo=now.tzinfo)
     if last is None or now - last >= LAST_USED_GRANULARITY:
-        token.last_used_at = now
-        db.session.flush()
+        note_use(token.id, now=now)
     return token.user
+
+
+#: How long noting a token's use may wait for a busy database before it is skipped.
+NOTE_USE_TIMEOUT_MS = 250
+
+
+def note_use(token_id: int, *, now: datetime) -> bool:
+    """Record ``last_used_at = now`` for a token, outside a reading request's transaction.
+
+    A token sign-in usually happens in a GET, whose transaction only reads; writing there
+    made read-only API calls answer 503 on SQLite while others wrote. The write runs in its
+    own short transaction (:func:`audit_app.db_setup.write_aside`) and is skipped when the
+    database stays busy for :data:`NOTE_USE_TIMEOUT_MS` (the next request tries again).
+    Concurrent requests with the same token write once: only an older value is replaced.
+    Returns whether it was written.
+    """
+    from ..db_setup import write_aside
+
+    def work(session) -> None:
+        session.execute(
+            sa.update(ApiToken)
+            .where(ApiToken.id == token_id,
+                   sa.or_(ApiToken.last_used_at.is_(None),
+                          ApiToken.last_used_at <= now - LAST_USED_GRANULARITY))
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    return write_aside(work, timeout_ms=NOTE_USE_TIMEOUT_MS)

@@ -19,10 +19,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Centre, User, UserRole
+from ..models import Centre, User, UserRole, utcnow
 from ..models.user import password_hash_method
 from ..workflow import Role
-from . import events, throttle
+from . import events, throttle, tokens
 from .errors import ValidationFailed
 
 log = logging.getLogger(__name__)
@@ -234,12 +234,13 @@ def _same_user(actor, user: User) -> bool:
     return actor is not None and getattr(actor, "id", actor) == user.id
 
 
-def set_active(user: User, active: bool, *, actor=None) -> bool:
+def set_active(user: User, active: bool, *, actor=None, now: datetime | None = None) -> bool:
     """Deactivate or reactivate an account; returns False when it already was so.
 
-    A deactivated user cannot sign in, and their open sessions end with their next request
-    (the session loader refuses inactive users). Nobody can deactivate their own account.
-    Records "user_deactivated" or "user_reactivated".
+    A deactivated user cannot sign in; every session and remember-me token of theirs ends
+    (and stays ended after a reactivation), and every API token of theirs is revoked.
+    Nobody can deactivate their own account. Records "user_deactivated" or
+    "user_reactivated".
     """
     if not active and _same_user(actor, user):
         raise ValidationFailed("the account was not deactivated",
@@ -247,6 +248,8 @@ def set_active(user: User, active: bool, *, actor=None) -> bool:
     if user.active is active:
         return False
     user.active = active
+    if not active:
+        user.end_all_sessions()
     db.session.flush()
     events.record(
         "user_reactivated" if active else "user_deactivated",
@@ -256,15 +259,19 @@ def set_active(user: User, active: bool, *, actor=None) -> bool:
         old={"active": not active},
         new={"active": active},
     )
+    if not active:
+        tokens.revoke_all_for(user, actor=actor, now=now or utcnow())
     return True
 
 
-def reset_password(user: User, password: str | None = None, *, actor=None) -> str:
+def reset_password(user: User, password: str | None = None, *, actor=None,
+                   revoke_tokens: bool = False, now: datetime | None = None) -> str:
     """Give a user a new password: the typed one, or a generated one when ``password`` is empty.
 
     Returns the new password so that the administrator can pass it on (show it once, never
-    store it anywhere else). Records "password_reset" with whether it was generated, never
-    the password itself.
+    store it anywhere else). Every session and remember-me token of the user ends; with
+    ``revoke_tokens`` their API tokens are revoked too. Records "password_reset" with
+    whether it was generated, never the password itself.
     """
     generated = not password
     if generated:
@@ -280,15 +287,19 @@ def reset_password(user: User, password: str | None = None, *, actor=None) -> st
         subject_id=user.id,
         new={"generated": generated},
     )
+    if revoke_tokens:
+        tokens.revoke_all_for(user, actor=actor, now=now or utcnow())
     return password
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
+def change_password(user: User, current_password: str, new_password: str, *,
+                    revoke_tokens: bool = False, now: datetime | None = None) -> None:
     """A user changes their own password; the current one must be given and right.
 
     Raises ValidationFailed with ``current_password`` (wrong) and/or ``new_password`` (too
-    short, too long or unchanged). Re-hashes with Werkzeug's default (scrypt) and records
-    "password_changed" without any password.
+    short, too long or unchanged). Re-hashes, ends every session and remember-me token of
+    the user (the view starts a new one for the browser in use), revokes their API tokens
+    with ``revoke_tokens``, and records "password_changed" without any password.
     """
     fields: dict[str, str] = {}
     if not user.check_password(current_password or ""):
@@ -302,18 +313,25 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
     user.set_password(new_password)
     db.session.flush()
     events.record("password_changed", actor=user, subject_type="user", subject_id=user.id)
+    if revoke_tokens:
+        tokens.revoke_all_for(user, actor=user, now=now or utcnow())
 
 
 @dataclass(frozen=True)
 class SignIn:
-    """The result of :func:`authenticate`: the user, or why not (wrong or locked)."""
+    """The result of :func:`authenticate`: the user, or why not (wrong, or refused by the
+    throttle: locked or slowed down)."""
 
     user: User | None
-    locked_until: datetime | None = None
+    refused: throttle.Refusal | None = None
 
     @property
     def locked(self) -> bool:
-        return self.locked_until is not None
+        return self.refused is not None and self.refused.locked
+
+    @property
+    def slowed(self) -> bool:
+        return self.refused is not None and not self.refused.locked
 
 
 @lru_cache(maxsize=4)
@@ -324,17 +342,18 @@ def _dummy_hash(method: str) -> str:
 
 
 def authenticate(email: str, password: str, *, address: str, now: datetime) -> SignIn:
-    """Check a sign-in, throttle first: a locked e-mail or address is refused unchecked.
+    """Check a sign-in, throttle first: a refused attempt is not checked (nor recorded).
 
     Records the attempt (success or failure, never the password) and sets
     ``last_login_at`` on success. Unknown e-mails, wrong passwords and deactivated accounts
-    all fail alike. Flushes; the caller commits (and logs the user in).
+    all fail alike. Flushes; the caller commits (and signs the user in).
     """
     email = normalise_email(email)
-    until = throttle.locked_until(email, address, now=now)
-    if until is not None:
-        log.info("sign-in refused while locked (address %s)", address)
-        return SignIn(None, locked_until=until)
+    refused = throttle.check(email, address, now=now)
+    if refused is not None:
+        log.info("sign-in refused while %s (address %s)",
+                 "locked" if refused.locked else "slowed down", address)
+        return SignIn(None, refused=refused)
     user = find_by_email(email)
     if user is None:
         check_password_hash(_dummy_hash(password_hash_method()), password or "")
@@ -343,11 +362,28 @@ def authenticate(email: str, password: str, *, address: str, now: datetime) -> S
         ok = user.check_password(password or "") and user.active
     throttle.record_attempt(email, address, succeeded=ok, now=now)
     if not ok:
-        if throttle.locked_until(email, address, now=now) is not None:
+        if (after := throttle.check(email, address, now=now)) is not None and after.locked:
             log.warning("sign-in locked after repeated failures (address %s)", address)
         return SignIn(None)
     user.last_login_at = now
     return SignIn(user)
+
+
+def check_current_password(user: User, password: str, *, address: str, now: datetime) -> bool:
+    """A signed-in user's current password (before a change), throttled like a sign-in.
+
+    The caller asks :func:`audit_app.services.throttle.check` first and does not call this
+    while refused. The attempt is recorded under the user's e-mail and ``address``, so wrong
+    guesses count towards the same locks as failed sign-ins. Flushes; the caller commits
+    (also when the check failed).
+    """
+    ok = user.check_password(password or "")
+    throttle.record_attempt(normalise_email(user.email), address, succeeded=ok, now=now)
+    after = None if ok else throttle.check(normalise_email(user.email), address, now=now)
+    if after is not None and after.locked:
+        log.warning("password change locked after wrong current passwords (address %s)",
+                    address)
+    return ok
 
 
 def find_by_email(email: str) -> User | None:

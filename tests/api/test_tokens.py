@@ -137,3 +137,90 @@ def test_token_pages_are_for_admins_only(client, auth, make_user):
     token = csrf_token(client, "/")
     assert client.post("/admin/tokens", data={"csrf_token": token, "user_id": lead.id}
                        ).status_code == 404
+
+
+# --- last use: never written inside a reading request's transaction ------------------------
+
+
+def _last_used(token_hash: str):
+    fresh()
+    return db.session.scalar(sa.select(ApiToken.last_used_at)
+                             .where(ApiToken.token_hash == token_hash))
+
+
+def test_a_get_notes_the_use_on_a_connection_of_its_own(app, api, make_user, make_token):
+    """The token lookup runs in the request's transaction, ``last_used_at`` in another one."""
+    plain = make_token(make_user("auditor", name="Jürgen Weiß"))
+    connections: dict[str, set] = {"select": set(), "update": set()}
+
+    def seen(conn, cursor, statement, *args):
+        if "api_tokens" in statement:
+            kind = statement.lstrip().split()[0].lower()
+            connections.setdefault(kind, set()).add(id(conn.connection.dbapi_connection))
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        assert api.get("/me", token=plain).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert connections["select"] and connections["update"]
+    assert connections["select"].isdisjoint(connections["update"])
+    assert _last_used(token_service.hash_token(plain)) is not None
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_get_with_a_fresh_token_succeeds_while_another_connection_commits(
+    app, backend, api, make_user, make_token
+):
+    """The probe's 503: the GET's transaction had read (a WAL snapshot) when another writer
+    committed, and could then not become a writer itself. Made to happen exactly there."""
+    import sqlite3
+
+    plain = make_token(make_user("auditor", name="Jürgen Weiß"))
+    path = db.engine.url.database
+    done = []
+
+    def commit_elsewhere(conn, cursor, statement, *args):
+        if not done and statement.lstrip().upper().startswith("SELECT") and "api_tokens" in statement:
+            done.append(True)
+            other = sqlite3.connect(path, isolation_level=None)
+            other.execute("UPDATE users SET name = name || ' ' WHERE id = (SELECT min(id) FROM users)")
+            other.close()
+
+    sa.event.listen(db.engine, "after_cursor_execute", commit_elsewhere)
+    try:
+        response = api.get("/me", token=plain)
+    finally:
+        sa.event.remove(db.engine, "after_cursor_execute", commit_elsewhere)
+    assert done and response.status_code == 200, response.get_data(as_text=True)
+    assert _last_used(token_service.hash_token(plain)) is not None
+
+
+def _hold_write_lock(backend: str, token_hash: str):
+    """Another connection holding what the usage write needs: SQLite's write lock, or the
+    token's row on PostgreSQL. Returns a function that releases it."""
+    conn = db.engine.connect()
+    if backend == "sqlite":
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")
+        return lambda: (conn.connection.driver_connection.execute("ROLLBACK"), conn.close())
+    conn.execute(sa.select(ApiToken.id).where(ApiToken.token_hash == token_hash).with_for_update())
+    return lambda: (conn.rollback(), conn.close())
+
+
+def test_a_busy_database_skips_noting_the_use_but_never_fails_the_request(
+    app, backend, api, make_user, make_token, monkeypatch
+):
+    monkeypatch.setattr(token_service, "NOTE_USE_TIMEOUT_MS", 20)
+    plain = make_token(make_user("auditor", name="Jürgen Weiß"))
+    digest = token_service.hash_token(plain)
+    fresh()
+    release = _hold_write_lock(backend, digest)
+    try:
+        for _ in range(3):
+            response = api.get("/me", token=plain)
+            assert response.status_code == 200 and response.get_json()["name"] == "Jürgen Weiß"
+    finally:
+        release()
+    assert _last_used(digest) is None  # skipped while busy ...
+    assert api.get("/me", token=plain).status_code == 200
+    assert _last_used(digest) is not None  # ... and noted by the next request

@@ -2,7 +2,8 @@
 
 gunicorn with 2 workers on 127.0.0.1, 16 clients, a few seconds of the realistic mix on
 each database: no 5xx, no transport error, no lost update, and the racing saves really
-raced (some got 409).
+raced (some got 409). The mix reads through the API with never-used tokens while others
+save (the first use of a token writes ``last_used_at``; it once made reads answer 503).
 """
 from __future__ import annotations
 
@@ -31,4 +32,5 @@ def test_short_load_run_has_no_errors_and_no_lost_updates(backend, tmp_path):
     assert result["errors"] == 0, result["error_samples"]
     assert result["lost_updates"] == 0, result["lost_update_samples"]
     assert result["requests"] > 16 and result["saves_acknowledged"] > 0
+    assert result["fresh_token_reads"] > 16 and result["token_reads"] >= result["fresh_token_reads"]
     assert result["hello_rps"] > 0

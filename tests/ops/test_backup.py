@@ -3,7 +3,9 @@ and changes nothing; a backup taken while saves go on restores to a consistent s
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import stat
 import threading
 
 import pytest
@@ -101,6 +103,23 @@ def test_restore_refuses_a_non_empty_database_without_force(app, small_instance,
         service.restore(app, src)
     assert refused.value.problem == "not_empty"
     service.restore(app, src, force=True)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o000], ids=["umask-022", "umask-000"])
+def test_the_backup_is_for_its_owner_only_whatever_the_umask(app, small_instance, tmp_path, umask):
+    db.session.remove()
+    previous = os.umask(umask)
+    try:
+        service.backup(app, tmp_path / "Sicherung-Würzburg")
+    finally:
+        os.umask(previous)
+    root = tmp_path / "Sicherung-Würzburg"
+    found = [root, *root.rglob("*")]
+    assert any(p.name.startswith("database") for p in found) and any(
+        "evidence" in p.parts for p in found)
+    wrong = {p.relative_to(tmp_path).as_posix(): oct(stat.S_IMODE(p.stat().st_mode))
+             for p in found if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)}
+    assert wrong == {}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

@@ -40,10 +40,45 @@ class TestConfiguration:
     def test_production_without_secret_key_refuses_to_start(self, tmp_path, monkeypatch):
         monkeypatch.setenv("AUDIT_APP_INSTANCE_PATH", str(tmp_path))
         monkeypatch.setenv("AUDIT_APP_ENV", "production")
+        monkeypatch.setenv("AUDIT_APP_BASE_URL", '"https://zertifikate.example.org"')
         with pytest.raises(ConfigurationError, match="AUDIT_APP_SECRET_KEY"):
             create_app()
-        monkeypatch.setenv("AUDIT_APP_SECRET_KEY", "x" * 40)
-        assert create_app().config["SECRET_KEY"] == "x" * 40
+        assert not (tmp_path / "secret_key").exists()  # production never generates one
+        key = "5f2b8c1e9d7a4036b1e8f2c9d0a7b6e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9"
+        monkeypatch.setenv("AUDIT_APP_SECRET_KEY", key)
+        assert create_app().config["SECRET_KEY"] == key
+
+    @pytest.mark.parametrize("variable, value, message", [
+        ("AUDIT_APP_PAGE_SIZE", "abc", "PAGE_SIZE = 'abc': expected a whole number from 1 to 1000"),
+        ("AUDIT_APP_LOGIN_LOCK_MINUTES", "x", "LOGIN_LOCK_MINUTES = 'x'"),
+        ("AUDIT_APP_MAX_CONTENT_LENGTH", "20MB", "MAX_CONTENT_LENGTH = '20MB'"),
+        ("AUDIT_APP_LOGIN_MAX_FAILURES_ACCOUNT", "0", "LOGIN_MAX_FAILURES_ACCOUNT = 0"),
+    ])
+    def test_a_bad_setting_refuses_to_start_with_a_clear_message(
+        self, tmp_path, monkeypatch, variable, value, message
+    ):
+        monkeypatch.setenv("AUDIT_APP_INSTANCE_PATH", str(tmp_path))
+        monkeypatch.setenv(variable, value)
+        with pytest.raises(ConfigurationError) as refused:
+            create_app()
+        assert message in str(refused.value)
+        assert str(refused.value).startswith("The configuration is not valid")
+
+    @pytest.mark.parametrize("settings, message", [
+        ({"SECRET_KEY": "x"}, "SECRET_KEY is too weak for production"),
+        ({"SECRET_KEY": "x" * 40}, "SECRET_KEY is too weak for production"),
+        ({"BASE_URL": "http://127.0.0.1:5000"}, "BASE_URL 'http://127.0.0.1:5000' cannot be used"),
+        ({"BASE_URL": "https://localhost"}, "cannot be used in production"),
+    ])
+    def test_production_needs_a_strong_key_and_a_public_https_address(
+        self, tmp_path, monkeypatch, settings, message
+    ):
+        monkeypatch.setenv("AUDIT_APP_INSTANCE_PATH", str(tmp_path))
+        good = {"ENV": "production", "BASE_URL": "https://zertifikate.example.org",
+                "SECRET_KEY": "5f2b8c1e9d7a4036b1e8f2c9d0a7b6e3c4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9"}
+        assert create_app(good).config["ENV"] == "production"
+        with pytest.raises(ConfigurationError, match=message):
+            create_app({**good, **settings})
 
     def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(self, tmp_path, monkeypatch):
         monkeypatch.setenv("AUDIT_APP_INSTANCE_PATH", str(tmp_path))

@@ -14,6 +14,7 @@ from audit_app.services import audits as svc
 from audit_app.services.catalogs import domain_catalog
 from audit_app.workflow import Action, AuditStatus, Decision
 from benchmarks.data import big_catalog_yaml
+from tests import bombs
 from tests.conftest import count_queries, csrf_token, fresh, full_answers
 
 HX = {"HX-Request": "true"}
@@ -408,6 +409,51 @@ class TestEvidence:
         fresh()
         evidence = db.session.scalars(sa.select(Evidence)).one()
         assert evidence.original_name == "Prüfbericht.pdf"
+
+    @pytest.mark.parametrize("ext", [".pdf", ".docx", ".xlsx"])
+    @pytest.mark.parametrize("method", [bombs.DEFLATED, bombs.BZIP2], ids=["deflate", "bzip2"])
+    def test_decompression_bombs_are_refused_as_not_matching(self, client, auth, audit, method, ext):
+        # 64 MB when unpacked; the sniffer never unpacks it (tests/ops/test_upload_bombs.py
+        # measures a worker's memory with 1 GB bombs).
+        auth.login("katrin@zentren-test.de")
+        response = self.upload(client, audit, f"Prüfbericht{ext}",
+                               bombs.office_bomb(method, 64 * bombs.MiB, ext))
+        assert response.status_code == 422
+        assert "der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
+        fresh()
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+
+    @pytest.mark.parametrize("name, data, media_type", [
+        ("Prüfbericht.docx", bombs.docx(),
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ("Satzung Göttingen.odt", bombs.odt(), "application/vnd.oasis.opendocument.text"),
+        ("Diagramm.docx", bombs.docx([bombs.deflated("word/embeddings/Tabelle.xlsx", bombs.docx())]),
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ], ids=["docx", "odt", "docx-with-embedded-workbook"])
+    def test_office_documents_are_accepted(self, client, auth, audit, name, data, media_type):
+        auth.login("katrin@zentren-test.de")
+        assert self.upload(client, audit, name, data).status_code == 200
+        fresh()
+        assert db.session.scalars(sa.select(Evidence.media_type)).one() == media_type
+
+    @pytest.mark.parametrize("name, data", [
+        ("verschachtelt.docx", bombs.docx([bombs.deflated("anhang.zip", bombs.docx())])),
+        ("mimetype-gepackt.odt", bombs.odt(mimetype_method=bombs.DEFLATED)),
+    ], ids=["nested-archive", "odf-compressed-mimetype"])
+    def test_nested_or_irregular_archives_are_refused(self, client, auth, audit, name, data):
+        auth.login("katrin@zentren-test.de")
+        response = self.upload(client, audit, name, data)
+        assert response.status_code == 422
+        assert "der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
+
+    def test_a_300_character_name_is_called_too_long(self, client, auth, audit):
+        auth.login("katrin@zentren-test.de")
+        response = self.upload(client, audit, "Ä" * 296 + ".pdf", self.PDF)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "der Dateiname ist zu lang (höchstens 200 Zeichen)" in html
+        assert "Endung" not in html
+        assert self.upload(client, audit, "Ä" * 196 + ".pdf", self.PDF).status_code == 200
 
     def test_oversize_file_is_refused(self, app, client, auth, audit):
         app.config["EVIDENCE_MAX_BYTES"] = 1000

@@ -98,11 +98,15 @@ class TestThrottlePerAccount:
         assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 5
         assert db.session.get(User, user.id).last_login_at is None
 
-    def test_the_lock_also_holds_from_another_address(self, client, user, clock):
+    def test_the_lock_holds_for_that_address_only_so_nobody_can_lock_out_the_owner(
+        self, client, user, clock
+    ):
+        # The probe: 5 bad attempts from any address locked the account everywhere.
         for _ in range(5):
             sign_in(client, EMAIL, WRONG_PASSWORD, address="198.51.100.23")
+        assert sign_in(client, EMAIL, PASSWORD, address="198.51.100.23").status_code == 429
         response = sign_in(client, EMAIL, PASSWORD, address="203.0.113.99")
-        assert response.status_code == 429
+        assert response.status_code == 302 and response.headers["Location"] == "/"
 
     def test_the_lock_ends_fifteen_minutes_after_the_fifth_failure(self, client, user, clock):
         for _ in range(5):
@@ -190,6 +194,10 @@ class TestThrottlePerAddress:
         assert sign_in(client, EMAIL, PASSWORD, address="192.0.2.50").status_code == 429
 
 
+LIMITS = throttle.Limits(pair=5, address=20, lock=timedelta(minutes=15), ceiling=25,
+                         slow=timedelta(seconds=10))
+
+
 class TestThrottleService:
     """The service with explicit times (no requests)."""
 
@@ -197,33 +205,54 @@ class TestThrottleService:
         throttle.record_attempt(email, address, succeeded=False, now=at)
 
     def test_lock_lasts_from_the_failure_that_reached_the_threshold(self, app):
-        limits = throttle.Limits(account=5, address=20, lock=timedelta(minutes=15))
         times = [START + timedelta(minutes=m) for m in (0, 2, 4, 6, 8)]
         for at in times[:4]:
             self._fail("a@zentren-test.de", "192.0.2.1", at)
-        assert throttle.locked_until("a@zentren-test.de", "192.0.2.1", now=times[3],
-                                     limits=limits) is None
+        assert throttle.check("a@zentren-test.de", "192.0.2.1", now=times[3],
+                              limits=LIMITS) is None
         self._fail("a@zentren-test.de", "192.0.2.1", times[4])
-        until = throttle.locked_until("a@zentren-test.de", "192.0.2.9", now=times[4],
-                                      limits=limits)
-        assert until == times[4] + timedelta(minutes=15)
-        assert throttle.locked_until("b@zentren-test.de", "192.0.2.9", now=times[4],
-                                     limits=limits) is None
+        refusal = throttle.check("a@zentren-test.de", "192.0.2.1", now=times[4], limits=LIMITS)
+        assert refusal == throttle.Refusal(until=times[4] + timedelta(minutes=15), locked=True)
+        # Locked is the pair: the same account from elsewhere, and another account, are not.
+        assert throttle.check("a@zentren-test.de", "192.0.2.9", now=times[4], limits=LIMITS) is None
+        assert throttle.check("b@zentren-test.de", "192.0.2.1", now=times[4], limits=LIMITS) is None
 
     def test_failures_spread_wider_than_the_window_never_lock(self, app):
-        limits = throttle.Limits(account=5, address=20, lock=timedelta(minutes=15))
         for m in range(0, 80, 4):  # one failure every 4 minutes: at most 4 per 15 minutes
             at = START + timedelta(minutes=m)
             self._fail("a@zentren-test.de", "192.0.2.1", at)
-            assert throttle.locked_until("a@zentren-test.de", "192.0.2.1", now=at,
-                                         limits=limits) is None
+            assert throttle.check("a@zentren-test.de", "192.0.2.1", now=at, limits=LIMITS) is None
 
     def test_thresholds_come_from_the_configuration(self, app):
-        app.config.update(LOGIN_MAX_FAILURES_ACCOUNT=2, LOGIN_LOCK_MINUTES=5)
+        app.config.update(LOGIN_MAX_FAILURES_ACCOUNT=2, LOGIN_LOCK_MINUTES=5,
+                          LOGIN_SLOW_FAILURES_ACCOUNT=3, LOGIN_SLOW_SECONDS=30)
         self._fail("a@zentren-test.de", "192.0.2.1", START)
-        self._fail("a@zentren-test.de", "192.0.2.2", START + timedelta(minutes=1))
-        assert throttle.locked_until("a@zentren-test.de", "192.0.2.3",
-                                     now=START + timedelta(minutes=2)) == START + timedelta(minutes=6)
+        self._fail("a@zentren-test.de", "192.0.2.1", START + timedelta(minutes=1))
+        assert throttle.check("a@zentren-test.de", "192.0.2.1", now=START + timedelta(minutes=2)
+                              ) == throttle.Refusal(START + timedelta(minutes=6), locked=True)
+        self._fail("a@zentren-test.de", "192.0.2.2", START + timedelta(minutes=2))
+        assert throttle.check("a@zentren-test.de", "192.0.2.2", now=START + timedelta(minutes=2)
+                              ) == throttle.Refusal(START + timedelta(minutes=2, seconds=30),
+                                                    locked=False)
+
+    def test_the_account_wide_ceiling_slows_failing_addresses_and_spares_fresh_ones(self, app):
+        limits = throttle.Limits(pair=5, address=20, lock=timedelta(minutes=15), ceiling=3,
+                                 slow=timedelta(seconds=10))
+        for n in range(3):
+            self._fail("a@zentren-test.de", f"192.0.2.{n}", START + timedelta(seconds=n))
+        latest = START + timedelta(seconds=2)
+        for address in ("192.0.2.0", "192.0.2.2"):  # failed before: wait 10 s after the latest
+            assert throttle.check("a@zentren-test.de", address, now=latest + timedelta(seconds=5),
+                                  limits=limits) == throttle.Refusal(latest + timedelta(seconds=10),
+                                                                     locked=False)
+            assert throttle.check("a@zentren-test.de", address, now=latest + timedelta(seconds=10),
+                                  limits=limits) is None
+        assert throttle.check("a@zentren-test.de", "198.51.100.7", now=latest,
+                              limits=limits) is None  # a fresh address is not slowed
+        # Below the ceiling nothing is slowed.
+        assert throttle.check("a@zentren-test.de", "192.0.2.0", now=latest + timedelta(seconds=5),
+                              limits=throttle.Limits(5, 20, timedelta(minutes=15), 4,
+                                                     timedelta(seconds=10))) is None
 
     def test_success_prunes_attempts_older_than_a_day(self, app):
         self._fail("alt@zentren-test.de", "192.0.2.1", START - timedelta(days=1, seconds=1))
@@ -232,6 +261,83 @@ class TestThrottleService:
         db.session.commit()
         emails = db.session.scalars(sa.select(LoginAttempt.email).order_by(LoginAttempt.id)).all()
         assert emails == ["neu@zentren-test.de", "neu@zentren-test.de"]
+
+
+class TestAccountWideCeiling:
+    """Guessing one account's password from many addresses slows it down; its owner, from an
+    address that has not failed, still signs in at once. Nobody is locked out."""
+
+    SLOWED = ("Zu viele fehlgeschlagene Versuche für dieses Konto. Bitte warten Sie {} Sekunden "
+              "und versuchen Sie es dann erneut.")
+
+    def test_after_the_ceiling_failing_addresses_wait_and_the_owner_does_not(
+        self, client, user, clock
+    ):
+        for n in range(25):  # 25 addresses, one failure each, 10 s apart (LOGIN_SLOW_*)
+            assert sign_in(client, EMAIL, WRONG_PASSWORD,
+                           address=f"203.0.113.{n}").status_code == 200
+            clock.advance(seconds=10)
+        clock.now -= timedelta(seconds=7)  # 3 s after the latest failure
+        response = sign_in(client, EMAIL, PASSWORD, address="203.0.113.24")
+        assert response.status_code == 429 and flash_text(response) == self.SLOWED.format(7)
+        assert response.headers["Retry-After"] == "7"
+        assert sign_in(client, EMAIL, WRONG_PASSWORD, address="203.0.113.3").status_code == 429
+        clock.advance(seconds=7)
+        assert flash_text(sign_in(client, EMAIL, WRONG_PASSWORD, address="203.0.113.3")) == WRONG
+        assert sign_in(client, EMAIL, WRONG_PASSWORD, address="203.0.113.3").status_code == 429
+        # The owner, from their own address, is let in at once.
+        response = sign_in(client, EMAIL, PASSWORD, address=ADDRESS)
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+
+    def test_the_ceiling_never_turns_into_a_lock(self, client, user, clock):
+        for n in range(60):  # far beyond the ceiling, each address failing once
+            sign_in(client, EMAIL, WRONG_PASSWORD, address=f"192.0.2.{n}")
+            clock.advance(seconds=11)
+        assert sign_in(client, EMAIL, PASSWORD, address="192.0.2.5").status_code == 302
+
+
+class TestCurrentPasswordThrottle:
+    """/auth/password checks the current password like a sign-in: wrong guesses count."""
+
+    NEW = "Neues-Passwort-für-Göttingen"
+    LOCKED = "Zu viele falsche Passwörter. Bitte versuchen Sie es in 15 Minuten erneut."
+
+    def _post(self, client, current):
+        token = csrf_token(client, "/auth/password")
+        return client.post("/auth/password", data={
+            "current_password": current, "new_password": self.NEW,
+            "new_password_repeat": self.NEW, "csrf_token": token})
+
+    def test_five_wrong_current_passwords_lock_the_check_and_the_sign_in_from_there(
+        self, client, auth, user, clock
+    ):
+        auth.login(EMAIL)
+        before = db.session.get(User, user.id).password_hash
+        for _ in range(5):  # the probe's 30 wrong guesses were all checked
+            response = self._post(client, WRONG_PASSWORD)
+            assert response.status_code == 200
+            assert "Das aktuelle Passwort ist falsch." in response.get_data(as_text=True)
+        response = self._post(client, PASSWORD)  # even the right one is not checked now
+        assert response.status_code == 429 and self.LOCKED in response.get_data(as_text=True)
+        assert int(response.headers["Retry-After"]) == 15 * 60
+        db.session.rollback()
+        db.session.expire_all()
+        assert db.session.get(User, user.id).password_hash == before
+        attempts = db.session.scalars(sa.select(LoginAttempt)).all()
+        assert [(a.email, a.succeeded) for a in attempts] == [(EMAIL, True)] + [(EMAIL, False)] * 5
+        sign_out(client, "127.0.0.1")
+        assert sign_in(client, EMAIL, PASSWORD, address="127.0.0.1").status_code == 429
+        assert sign_in(client, EMAIL, PASSWORD, address="203.0.113.99").status_code == 302
+
+    def test_the_lock_ends_and_the_right_password_changes_it(self, client, auth, user, clock):
+        auth.login(EMAIL)
+        for _ in range(5):
+            self._post(client, WRONG_PASSWORD)
+        clock.advance(minutes=15)
+        assert self._post(client, PASSWORD).status_code == 302
+        db.session.rollback()
+        db.session.expire_all()
+        assert db.session.get(User, user.id).check_password(self.NEW)
 
 
 def test_passwords_never_reach_attempts_events_or_logs(client, user, clock, caplog):

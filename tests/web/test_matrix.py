@@ -200,3 +200,27 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, client, world, backe
         if response.status_code != 400:
             wrong.append(f"{rule.endpoint}: {response.status_code}")
     assert not wrong, "accepted without CSRF token: " + "; ".join(wrong)
+
+
+#: Downloads: revalidated before use, never kept by a shared cache.
+DOWNLOADS = {"audits.download_evidence", "audits.report", "certificates.download"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("role", ["admin", "auditor_on"])
+def test_every_page_for_a_signed_in_user_forbids_caching(app, client, world, role, backend):
+    """Signed-in HTML pages and the CSV export: ``private, no-store``; downloads:
+    ``private, no-cache``. One rule (security_headers.py) for every route of the URL map."""
+    _login(client, world["users"][role].email)
+    wrong = []
+    for rule in _rules(app, "GET"):
+        response = client.get(_url(app, rule, world["values"]))
+        if response.status_code != 200 or rule.endpoint.startswith("verify."):
+            response.close()
+            continue
+        expected = ("private, no-cache" if rule.endpoint in DOWNLOADS
+                    else "no-store" if rule.endpoint == "ops.healthz" else "private, no-store")
+        if response.headers.get("Cache-Control") != expected:
+            wrong.append(f"{rule.endpoint}: {response.headers.get('Cache-Control')!r}")
+        response.close()
+    assert not wrong, "; ".join(wrong)

@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
+    BooleanField,
     EmailField,
     PasswordField,
     SelectField,
@@ -158,13 +159,19 @@ class UserCreateForm(UserForm):
 
 
 class PasswordResetForm(FlaskForm):
-    """An administrator sets a new password for a user, typed or generated."""
+    """An administrator sets a new password for a user, typed or generated; the user's
+    sessions end, and their API tokens too if asked."""
 
     password = PasswordField(
         _l("New password"),
         validators=[Optional(), password_rule],
         description=_l("At least %(num)s characters. Leave empty to generate a random password, "
                        "which is shown once after saving.", num=users.MIN_PASSWORD_LENGTH),
+    )
+    revoke_tokens = BooleanField(
+        _l("Also revoke this user's API tokens"),
+        description=_l("Advisable if the account may have been misused: scripts and tools "
+                       "using the tokens stop working."),
     )
     submit = SubmitField(_l("Reset password"))
 

@@ -21,9 +21,10 @@ from flask_login import current_user, login_required
 
 from ...catalog import CatalogError, Problem, parse_catalog
 from ...extensions import db
-from ...models import CatalogCriterion, CatalogStatus, CatalogVersion, User
+from ...models import CatalogCriterion, CatalogStatus, CatalogVersion, User, utcnow
 from ...permissions import can_manage_catalogs, can_manage_users
 from ...services import catalogs as catalog_service
+from ...services import tokens as token_service
 from ...services import users as user_service
 from ...services.errors import ValidationFailed
 from ..auth.forms import EmptyForm, apply_service_errors, service_message
@@ -165,7 +166,7 @@ def _set_active(user_id: int, active: bool):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        user_service.set_active(user, active, actor=current_user)
+        user_service.set_active(user, active, actor=current_user, now=utcnow())
     except ValidationFailed as exc:
         db.session.rollback()
         for message in exc.fields.values():
@@ -188,7 +189,9 @@ def user_password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
-            password = user_service.reset_password(user, form.password.data, actor=current_user)
+            password = user_service.reset_password(
+                user, form.password.data, actor=current_user,
+                revoke_tokens=form.revoke_tokens.data, now=utcnow())
         except ValidationFailed as exc:
             db.session.rollback()
             apply_service_errors(form, exc)
@@ -200,6 +203,7 @@ def user_password(user_id: int):
             return _shown_once("admin/password_shown.html", user=user, password=password,
                                created=False, title=_("New password"))
     return render_template("admin/user_password.html", form=form, user=user,
+                           active_tokens=token_service.active_count(user),
                            title=_("Reset password"))
 
 

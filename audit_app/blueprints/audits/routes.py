@@ -403,8 +403,10 @@ def download_evidence(audit_id: int, evidence_id: int):
     path = evidence_service.storage_path(current_app.config["FILES_FOLDER"], evidence.storage_key)
     if not path.is_file():
         abort(404)
-    return send_file(path, mimetype=evidence.media_type, as_attachment=True,
-                     download_name=evidence.original_name, max_age=0)
+    response = send_file(path, mimetype=evidence.media_type, as_attachment=True,
+                         download_name=evidence.original_name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"  # revalidated, never shared
+    return response
 
 
 @bp.route("/<int:audit_id>/evidence/<int:evidence_id>/remove", methods=["POST"])

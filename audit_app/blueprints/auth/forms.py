@@ -25,8 +25,9 @@ class EmptyForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     """Change one's own password: the current one, the new one twice.
 
-    ``user`` is the signed-in user; the form checks the current password and the new one's
-    rules itself so that every problem shows at once (the service checks again).
+    ``user`` is the signed-in user; the form checks the current password (with
+    ``check_current``, the throttled check, when given) and the new one's rules itself so
+    that every problem shows at once (the service checks again).
     """
 
     current_password = PasswordField(
@@ -46,14 +47,21 @@ class PasswordChangeForm(FlaskForm):
         validators=[DataRequired(_l("Please repeat the new password.")),
                     EqualTo("new_password", _l("The two new passwords are not the same."))],
     )
+    revoke_tokens = BooleanField(
+        _l("Also revoke my API tokens"),
+        description=_l("Scripts and tools using them stop working; an administrator can give "
+                       "you new ones."),
+    )
     submit = SubmitField(_l("Change password"))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user, check_current=None, **kwargs):
         super().__init__(*args, **kwargs)
         self._user = user
+        # The view passes the throttled check (services.users.check_current_password).
+        self._check_current = check_current or user.check_password
 
     def validate_current_password(self, field) -> None:
-        if not self._user.check_password(field.data or ""):
+        if not self._check_current(field.data or ""):
             raise ValidationError(service_message(users.MSG_PASSWORD_WRONG))
 
     def validate_new_password(self, field) -> None:
