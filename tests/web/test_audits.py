@@ -419,7 +419,7 @@ class TestEvidence:
         response = self.upload(client, audit, f"Prüfbericht{ext}",
                                bombs.office_bomb(method, 64 * bombs.MiB, ext))
         assert response.status_code == 422
-        assert "der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
+        assert "Der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
         fresh()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
 
@@ -444,14 +444,14 @@ class TestEvidence:
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, name, data)
         assert response.status_code == 422
-        assert "der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
+        assert "Der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
 
     def test_a_300_character_name_is_called_too_long(self, client, auth, audit):
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, "Ä" * 296 + ".pdf", self.PDF)
         html = response.get_data(as_text=True)
         assert response.status_code == 422
-        assert "der Dateiname ist zu lang (höchstens 200 Zeichen)" in html
+        assert "Der Dateiname ist zu lang (höchstens 200 Zeichen)" in html
         assert "Endung" not in html
         assert self.upload(client, audit, "Ä" * 196 + ".pdf", self.PDF).status_code == 200
 
