@@ -146,6 +146,17 @@ def _snapshot(a: Assessment) -> dict:
     }
 
 
+def _same_answer(clean: dict, a: Assessment) -> bool:
+    """Whether the cleaned answer ``clean`` is exactly the stored one (numbers by value)."""
+    return (clean["points"] == a.points
+            and (clean["value"] is None) == (a.value is None)
+            and (clean["value"] is None or Decimal(clean["value"]) == Decimal(a.value))
+            and clean["not_applicable"] == a.not_applicable
+            and clean["na_reason"] == a.na_reason and clean["comment"] == a.comment
+            and clean["finding"] == a.finding
+            and clean["finding_severity"] == a.finding_severity)
+
+
 def validate_answer(criterion: Criterion, data: AnswerInput) -> tuple[dict, dict[str, str]]:
     """Check one answer against its criterion: the cleaned values and the field errors."""
     fields: dict[str, str] = {}
@@ -235,6 +246,10 @@ def save_assessment(
     if fields:
         raise ValidationFailed(_l("the answer was not saved"), fields=fields)
     if assessment.version != expected_version:
+        if _same_answer(clean, assessment):
+            # Exactly what is stored already (typically a resend whose answer was lost on
+            # the way back): nothing would be overwritten, so it is no conflict.
+            return assessment
         raise VersionConflict(_l("someone else saved this criterion meanwhile"), current=assessment)
     actor_id = actor.id
     old = _snapshot(assessment)

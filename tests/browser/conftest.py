@@ -48,15 +48,29 @@ def live_server(tmp_path_factory, sqlite_template):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright_driver():
+    """The session's Playwright (for persistent contexts: a browser restarted on its profile)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    yield browser
+    browser.close()
+
+
+def persistent_context(playwright_driver, profile, **kwargs):
+    """A browser on a profile folder: closing and opening it again keeps cookies, IndexedDB,
+    caches and service workers, like a tablet's browser that was closed and reopened."""
+    return playwright_driver.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=LAUNCH_ARGS, locale="de-DE",
+        viewport={"width": 768, "height": 1024}, **kwargs)
 
 
 def _expected_refusal(text: str) -> bool:

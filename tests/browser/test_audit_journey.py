@@ -108,14 +108,14 @@ def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page
     page.context.set_offline(True)
     card.get_by_label("Kommentar").fill("Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
     card.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#connection-status")).to_contain_text("Keine Verbindung")
+    expect(page.locator("#progress .progress-offline")).to_contain_text("Keine Verbindung")
     expect(card.get_by_test_id("save-state")).to_contain_text("offline gespeichert")
     assert card.get_by_label("Kommentar").input_value() == "Fördermittelberatung mit IHK – Notiz aus dem Gespräch"
     card.locator("input[name=points][value='2']").check()
     # Back online: the card sends everything by itself.
     page.context.set_offline(False)
     expect(page.locator("#crit-C3 [data-testid=save-state]")).to_contain_text("gespeichert")
-    expect(page.locator("#connection-status")).to_be_hidden()
+    expect(page.locator("#progress .progress-offline")).to_be_hidden()
     page.reload()
     expect(page.locator("#crit-C3 input[name=points][value='2']")).to_be_checked()
     expect(page.locator("#crit-C3").get_by_label("Kommentar")).to_have_value(

@@ -59,13 +59,28 @@
   }
 
   function connectionNotice() {
-    // One notice for the page while any card waits for the connection.
-    var box = document.getElementById("connection-status");
-    if (!box) { return; }
-    var waiting = Object.keys(cards).some(function (code) {
+    // While any card waits for the connection: a line in the sticky progress bar (the page
+    // notice would cover the bar), or the page notice where there is no bar.
+    var waiting = Object.keys(cards).filter(function (code) {
       var status = cards[code].status;
       return status === "offline" || status === "queued";
-    });
+    }).length;
+    var bar = document.getElementById("progress");
+    var box = document.getElementById("connection-status");
+    if (bar) {
+      var line = bar.querySelector(".progress-offline");
+      if (!line) {
+        line = document.createElement("p");
+        line.className = "progress-offline";
+        line.setAttribute("role", "status");
+        bar.appendChild(line);
+      }
+      line.textContent = waiting ? text("connection") : "";
+      line.hidden = !waiting;
+      if (box && box.textContent === text("connection")) { box.hidden = true; box.textContent = ""; }
+      return;
+    }
+    if (!box) { return; }
     if (waiting) {
       box.textContent = text("connection");
       box.hidden = false;
@@ -235,6 +250,7 @@
     }
     swapFragment("summary", body.summary);
     swapFragment("progress", body.progress);
+    connectionNotice();
     if (body.category) {
       var count = document.querySelector("#cat-" + body.category.code + " [data-category-count]");
       if (count) { count.textContent = body.category.text; }
@@ -402,6 +418,7 @@
         }
         swapFragment("summary", body.summary);
         swapFragment("progress", body.progress);
+        connectionNotice();
         if (body.category) {
           var count = document.querySelector("#cat-" + body.category.code + " [data-category-count]");
           if (count) { count.textContent = body.category.text; }

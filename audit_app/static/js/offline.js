@@ -94,9 +94,23 @@
 
   function emit(type, detail) {
     document.dispatchEvent(new CustomEvent("aiz:outbox", {detail: Object.assign({type: type}, detail)}));
+    if (type === "idle" || type === "waiting" || type === "queued") { count(); }
+  }
+
+  function count() {
+    // The number of this user's waiting entries on <body data-outbox="n"> (tests and styles
+    // read it; "0" once everything reached the server).
+    return entries().then(function (rows) {
+      body.setAttribute("data-outbox", String(rows.length));
+      return rows.length;
+    }, function () { return 0; });
   }
 
   function put(change) {
+    return putEntry(change).then(function (entry) { emit("queued", {entry: entry}); return entry; });
+  }
+
+  function putEntry(change) {
     // A save merges into the card's waiting entry (latest input wins, the base version it
     // rests on stays); an upload is always an entry of its own.
     change.user = user;
@@ -129,9 +143,9 @@
   function discard(audit, code) {
     return entries().then(function (rows) {
       return Promise.all(rows.filter(function (row) {
-        return row.audit === audit && row.code === code && row.kind === "save";
+        return String(row.audit) === String(audit) && row.code === code && row.kind === "save";
       }).map(function (row) { return remove(row.id); }));
-    });
+    }).then(count);
   }
 
   function remember(audit, code, version, fields) {
@@ -208,9 +222,11 @@
     }
     return response.json().then(function (body) {
       if (response.status === 200) {
-        return remove(entry.id)
+        // Remember first, then drop the entry: a page left in between shows the saved state
+        // or sends the entry again (the server answers an identical resend as saved).
+        return remember(entry.audit, entry.code, body.version, entry.fields)
           .then(function () { return rebase(entry, body.version); })
-          .then(function () { return remember(entry.audit, entry.code, body.version, entry.fields); })
+          .then(function () { return remove(entry.id); })
           .then(function () { emit("sent", {entry: entry, body: body}); return true; });
       }
       if (response.status === 409) {
@@ -222,6 +238,12 @@
         entry.status = "invalid";
         entry.errors = body.errors || {};
         return update(entry).then(function () { emit("invalid", {entry: entry, body: body}); return true; });
+      }
+      if (response.status === 400) {
+        // The page's form token belongs to an ended session (an offline copy opened after
+        // signing in again): wait for a fresh page of this user to send it.
+        entry.status = "pending";
+        return update(entry).then(function () { emit("signed-out", {entry: entry}); return false; });
       }
       if (response.status === 403 || response.status === 404) {
         entry.status = "refused";
@@ -332,6 +354,7 @@
   if (!user) { return; }
   registerWorker();
   if (available) {
+    count();
     flush();
     window.addEventListener("online", function () { flush(); });
     window.setInterval(function () {
