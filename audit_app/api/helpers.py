@@ -12,12 +12,11 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
-
 from ..errors import ApiError
+from ..services import inputs
 
 #: The largest id a path or body may name (PostgreSQL ``integer``; SQLite would overflow later).
-MAX_ID = 2_147_483_647
+MAX_ID = inputs.MAX_ID
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 _MISSING = object()
@@ -59,11 +58,16 @@ def _check_values(value: Any, path: str, fields: dict) -> None:
 
 def json_body(allowed: tuple[str, ...] | None = None) -> dict:
     """The request's JSON object; 400 when malformed or not an object, 422 on unknown keys."""
+    if (request.content_length or 0) > inputs.MAX_JSON_BYTES:
+        raise ApiError(413)
     raw = request.get_data(cache=True)
+    if len(raw) > inputs.MAX_JSON_BYTES:
+        raise ApiError(413)
     try:
-        data = request.get_json(force=True, silent=False, cache=True) if raw.strip() else None
-    except BadRequest:
-        raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
+        data = inputs.parse_json(raw) if raw.strip() else None
+    except inputs.JsonRefused as exc:
+        code = "malformed_json" if exc.code == "malformed_json" else "too_deep"
+        raise ApiError(400, code, str(exc.message)) from None
     if not isinstance(data, dict):
         raise ApiError(400, "not_an_object", _("The request body must be a JSON object."))
     fields: dict[str, str] = {}
@@ -92,7 +96,7 @@ class Fields:
         return self.data[key]
 
     def text(self, key: str, *, required: bool = False, default: str = "",
-             max_length: int = 5000) -> str:
+             max_length: int | str = 5000) -> str:
         value = self._get(key, required)
         if value is _MISSING or value is None:
             if value is None and required:
@@ -101,7 +105,9 @@ class Fields:
         if not isinstance(value, str):
             self.errors[key] = _("must be a string")
             return default
-        if len(value) > max_length:
+        if isinstance(max_length, str):
+            max_length = inputs.LIMITS[max_length]
+        if len(inputs.normalise(value)) > max_length:
             self.errors[key] = _("must be at most %(limit)s characters", limit=max_length)
             return default
         return value
@@ -148,18 +154,21 @@ class Fields:
             return default
         return value
 
-    def number(self, key: str) -> str | None:
-        """A number (JSON number or decimal string) as text for the services to check."""
+    def number(self, key: str) -> int | float | str | None:
+        """A number (JSON number or decimal string) as sent; the services parse it with
+        :func:`audit_app.services.inputs.parse_decimal` (the same parser as the forms)."""
         value = self._get(key, False)
         if value is _MISSING or value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             self.errors[key] = _("must be a number")
             return None
-        if isinstance(value, str) and len(value) > 50:
-            self.errors[key] = _("must be a number")
+        try:
+            inputs.parse_decimal(value)
+        except inputs.InputError as exc:
+            self.errors[key] = str(exc.message)
             return None
-        return str(value)
+        return value
 
     def day(self, key: str, *, required: bool = False) -> date | None:
         value = self._get(key, required)

@@ -172,9 +172,9 @@ def _schemas() -> dict:
             "certificates": {"type": "array", "items": _obj({
                 "number": STR, "status": STR, "valid_from": DATE, "valid_until": DATE})},
         }),
-        "CentreInput": _obj(centre_input, ["name"], description=(
-            "The fields of the centre form, checked by the same rules. POST needs at least "
-            "name, city and federal_state; PATCH sends only the fields to change.")),
+        "CentreInput": _obj(centre_input, ["name", "city", "federal_state"], description=(
+            "The fields of the centre form, checked by the same rules. PATCH sends only the "
+            "fields to change.")),
         "CentrePatch": _obj({k: v for k, v in centre_input.items()}, []),
         "PlanAudit": _obj({
             "centre_id": ID, "catalog_key": {"type": "string", "maxLength": 50},

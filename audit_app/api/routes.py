@@ -7,7 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Response, jsonify, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import permissions as perm
 from ..errors import ApiError
@@ -16,12 +16,11 @@ from ..labels import refusal_message
 from ..models import (
     FEDERAL_STATES,
     Audit,
-    AuditMember,
     CatalogVersion,
     Centre,
-    Event,
     User,
 )
+from ..services import access
 from ..services import audits as audit_service
 from ..services import catalogs as catalog_service
 from ..services import centres as centre_service
@@ -99,25 +98,21 @@ def docs():
 def register():
     """Centres holding the label today (public), by federal state and name."""
     page, per_page = page_args()
-    rows = [
-        {"name": r["name"], "city": r["city"], "federal_state": state, "number": r["number"],
-         "valid_until": r["valid_until"].isoformat()}
-        for state, group in certificate_service.register(certificate_service.today_in_berlin())
-        for r in group
-    ]
-    start = (page - 1) * per_page
-    return jsonify(paginated(rows[start:start + per_page], page=page, per_page=per_page,
-                             total=len(rows)))
+    result = certificate_service.register_page(certificate_service.today_in_berlin(), page,
+                                               per_page)
+    items = [{**r, "valid_until": r["valid_until"].isoformat()} for r in result.items]
+    return jsonify(paginated(items, page=page, per_page=per_page, total=result.total))
 
 
 @bp.route("/verify/<number>")
 @public
 def verify(number: str):
     """A certificate's public status: the same record as /verify/<number>.json."""
-    from ..blueprints.verify.routes import _json as verification_response
-
     info = certificate_service.verification(number, certificate_service.today_in_berlin())
-    return verification_response(number, info)
+    if info is None:
+        raise ApiError(404, "not_found", _("No certificate with this number exists."))
+    status = 410 if info["status"] == "withdrawn" else 200  # Open Badges: withdrawn is gone
+    return jsonify(certificate_service.verification_record(info)), status
 
 
 # --- people and catalogues ------------------------------------------------------------------
@@ -145,21 +140,15 @@ def users():
 def catalogs():
     """Every catalogue version (key, version, titles, status)."""
     page, per_page = page_args()
-    rows = catalog_service.list_catalogs()
-    start = (page - 1) * per_page
-    return jsonify(paginated([out.catalog_summary(c) for c in rows[start:start + per_page]],
-                             page=page, per_page=per_page, total=len(rows)))
+    result = catalog_service.catalog_page(page, per_page)
+    return jsonify(paginated([out.catalog_summary(c) for c in result.items],
+                             page=page, per_page=per_page, total=result.total))
 
 
 @bp.route("/catalogs/<key>/<version>")
 def catalog(key: str, version: str):
     """One catalogue version with categories, criteria, scoring types, bands and pass rules."""
-    row = db.session.scalar(
-        sa.select(CatalogVersion).where(CatalogVersion.key == _plain(key, 50),
-                                        CatalogVersion.version == _plain(version, 50))
-    )
-    if row is None:
-        raise ApiError(404)
+    row = access.catalog_version(key, version)
     return jsonify(out.catalog_detail(row, catalog_service.domain_catalog(row.id,
                                                                           checksum=row.checksum)))
 
@@ -167,10 +156,7 @@ def catalog(key: str, version: str):
 # --- centres --------------------------------------------------------------------------------
 
 def _centre_or_404(centre_id: int) -> Centre:
-    centre = db.session.get(Centre, centre_id) if centre_id <= MAX_ID else None
-    if centre is None or not perm.can_view_centre(api_user(), centre):
-        raise ApiError(404)
-    return centre
+    return access.visible_centre(centre_id, api_user())
 
 
 @bp.route("/centres")
@@ -201,10 +187,10 @@ def _centre_data(partial: bool) -> dict:
         allowed = _CENTRE_TYPES.get(key, (str,))
         if value is not None and not isinstance(value, allowed):
             errors[key] = _("invalid value")
-        elif isinstance(value, str) and len(value) > 1000:
-            errors[key] = _("Please enter at most %(max)s characters.", max=1000)
-    if not partial and "name" not in body:
-        errors.setdefault("name", _("This field is required."))
+    if not partial:
+        for key in centre_service.REQUIRED_COLUMNS:
+            if key not in body:
+                errors.setdefault(key, _("This field is required."))
     if errors:
         raise ApiError(422, "validation_failed", None, fields=errors)
     return body
@@ -267,10 +253,7 @@ def update_centre(centre_id: int):
 
 def _audit_or_404(audit_id: int) -> Audit:
     """The audit with centre, catalogue and team, if the user may see it (same rule as pages)."""
-    audit = checklist_service.load_audit(audit_id) if audit_id <= MAX_ID else None
-    if audit is None or not perm.can_view_audit(api_user(), audit):
-        raise ApiError(404)
-    return audit
+    return access.visible_audit(audit_id, api_user())
 
 
 def _detail(audit: Audit) -> dict:
@@ -283,22 +266,13 @@ def audits():
     centre_id = query_int("centre_id")
     status = query_choice("status", [s.value for s in AuditStatus])
     page, per_page = page_args()
-    conditions = [perm.audit_filter(api_user())]
-    if centre_id is not None:
-        conditions.append(Audit.centre_id == centre_id)
-    if status:
-        conditions.append(Audit.status == AuditStatus(status))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Audit).where(*conditions))
-    rows = list(db.session.scalars(
-        sa.select(Audit).where(*conditions)
-        .options(joinedload(Audit.centre), joinedload(Audit.catalog),
-                 selectinload(Audit.members).joinedload(AuditMember.user))
-        .order_by(Audit.planned_on.desc(), Audit.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
-    results = score_audits(rows)
-    return jsonify(paginated([out.audit_summary(a, results[a.id]) for a in rows], page=page,
-                             per_page=per_page, total=total))
+    result = audit_service.list_audits(
+        api_user(), audit_service.AuditFilters(status=AuditStatus(status) if status else None,
+                                               centre_id=centre_id),
+        page, per_page, clamp=False)
+    scores = score_audits(result.items)
+    return jsonify(paginated([out.audit_summary(a, scores[a.id]) for a in result.items],
+                             page=page, per_page=per_page, total=result.total))
 
 
 PLAN_FIELDS = ("centre_id", "catalog_key", "catalog_version", "kind", "planned_on", "visit_on",
@@ -312,8 +286,8 @@ def plan_audit():
     require(perm.can_plan_audits(user))
     f = Fields(json_body(allowed=PLAN_FIELDS))
     centre_id = f.identifier("centre_id", required=True)
-    key = f.text("catalog_key", required=True, max_length=50)
-    version = f.text("catalog_version", required=True, max_length=50)
+    key = f.text("catalog_key", required=True, max_length="catalog.key")
+    version = f.text("catalog_version", required=True, max_length="catalog.version")
     kind = f.choice("kind", [k.value for k in AuditKind], required=True)
     planned_on = f.day("planned_on", required=True)
     visit_on, due_on = f.day("visit_on"), f.day("due_on")
@@ -350,6 +324,7 @@ def plan_audit():
         )
     except ValidationFailed as exc:
         raise _validation(exc, {"team": "auditor_ids", "auditors": "auditor_ids",
+                                "guest": "guest_auditor_id",
                                 "catalog": "catalog_version"}) from None
     db.session.commit()
     return _created(_detail(_audit_or_404(audit.id)), url_for("api.audit", audit_id=audit.id))
@@ -381,8 +356,9 @@ def save_assessment(audit_id: int, code: str):
     answer = audit_service.AnswerInput(
         points=f.integer("points"), value=f.number("value"),
         not_applicable=f.boolean("not_applicable"),
-        na_reason=f.text("reason", max_length=2000), comment=f.text("comment"),
-        finding=f.text("finding", max_length=2000),
+        na_reason=f.text("reason", max_length="answer.na_reason"),
+        comment=f.text("comment", max_length="answer.comment"),
+        finding=f.text("finding", max_length="answer.finding"),
         finding_severity=f.text("finding_severity", max_length=20) or None,
     )
     version = f.integer("version", required=True, nullable=False, low=0, high=MAX_ID)
@@ -418,7 +394,7 @@ def review(audit_id: int, code: str):
         raise ApiError(404)
     f = Fields(json_body(allowed=REVIEW_FIELDS))
     points, value = f.integer("points"), f.number("value")
-    reason, agree = f.text("reason", max_length=5000), f.boolean("agree")
+    reason, agree = f.text("reason", max_length="review.reason"), f.boolean("agree")
     f.check()
     try:
         saved = audit_service.adjust_assessment(audit, code, actor=user, points=points,
@@ -447,9 +423,9 @@ def transition(audit_id: int):
     audit = _audit_or_404(audit_id)
     f = Fields(json_body(allowed=TRANSITION_FIELDS))
     action = f.choice("action", [a.value for a in Action], required=True)
-    note = f.text("note")
+    note = f.text("note", max_length="transition.note")
     decision = f.choice("decision", [d.value for d in Decision])
-    override_reason = f.text("override_reason")
+    override_reason = f.text("override_reason", max_length="transition.override_reason")
     f.check()
     try:
         audit_service.transition(audit, Action(action), user, note=note,
@@ -481,14 +457,9 @@ def events(audit_id: int):
     """The audit trail, newest first."""
     audit = _audit_or_404(audit_id)
     page, per_page = page_args()
-    where = Event.audit_id == audit.id
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(where))
-    rows = db.session.scalars(
-        sa.select(Event).where(where).options(joinedload(Event.actor))
-        .order_by(Event.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    )
-    return jsonify(paginated([out.event(e) for e in rows], page=page, per_page=per_page,
-                             total=total))
+    result = checklist_service.timeline_page(audit, page, per_page)
+    return jsonify(paginated([out.event(e) for e in result.items], page=page, per_page=per_page,
+                             total=result.total))
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -517,10 +488,7 @@ def report(audit_id: int):
 # --- certificates ---------------------------------------------------------------------------
 
 def _certificate_or_404(number: str):
-    certificate = certificate_service.get_by_number(_plain(number, 20))
-    if certificate is None or not perm.can_view_audit(api_user(), certificate.audit):
-        raise ApiError(404)
-    return certificate
+    return access.visible_certificate(number, api_user())
 
 
 @bp.route("/certificates/<number>")
@@ -548,7 +516,7 @@ def certificate_status(number: str, action: str):
     c = _certificate_or_404(number)
     require(perm.is_lead(user))
     f = Fields(json_body(allowed=("reason",)))
-    reason = f.text("reason", required=True, max_length=5000)
+    reason = f.text("reason", required=True, max_length="certificate.reason")
     f.check()
     try:
         certificate_service.change_status(c, action, user, reason)

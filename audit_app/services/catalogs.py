@@ -171,12 +171,19 @@ def get_catalog(catalog_id: int) -> CatalogVersion | None:
     return db.session.get(CatalogVersion, catalog_id)
 
 
+def _catalogs_query() -> sa.Select:
+    return sa.select(CatalogVersion).order_by(CatalogVersion.key, CatalogVersion.version)
+
+
 def list_catalogs() -> list[CatalogVersion]:
-    return list(
-        db.session.scalars(
-            sa.select(CatalogVersion).order_by(CatalogVersion.key, CatalogVersion.version)
-        )
-    )
+    return list(db.session.scalars(_catalogs_query()))
+
+
+def catalog_page(page: int, per_page: int):
+    """One page of :func:`list_catalogs`, sliced in SQL (an empty page past the end)."""
+    from .paging import page_of
+
+    return page_of(_catalogs_query(), page, per_page, clamp=False)
 
 
 def active_catalogs() -> list[CatalogVersion]:

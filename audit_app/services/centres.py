@@ -28,8 +28,9 @@ from ..extensions import db
 from ..models import FEDERAL_STATES, Audit, Centre, Certificate, CertificateStatus
 from ..permissions import audit_filter, centre_filter
 from ..scoring import ScoreResult
-from . import events
+from . import events, inputs
 from .errors import ServiceError, ValidationFailed
+from .paging import Page, paginate
 from .scoring import score_audits
 
 # --------------------------------------------------------------------------------------------
@@ -191,18 +192,6 @@ class CentreRow:
     label_until: date | None = None
 
 
-@dataclass(frozen=True)
-class Page:
-    rows: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 #: Sort keys of the register; a leading "-" sorts descending.
 SORTS = ("name", "city", "state", "member_since", "label")
 
@@ -242,19 +231,10 @@ def overview(user, *, page: int = 1, per_page: int = 50) -> Page:
     A constant number of queries whatever the page size: centres, count, latest audits,
     their assessments (and the catalogue checksum lookup).
     """
-    page = max(1, page)
     where = sa.and_(centre_filter(user), Centre.active.is_(True))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Centre).where(where))
-    centres = list(
-        db.session.scalars(
-            sa.select(Centre)
-            .where(where)
-            .order_by(Centre.name, Centre.id)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return Page(rows=_rows(user, centres), page=page, per_page=per_page, total=total)
+    centres, page, total = paginate(sa.select(Centre).where(where).order_by(Centre.name, Centre.id),
+                                    page, per_page)
+    return Page(items=_rows(user, centres), page=page, per_page=per_page, total=total)
 
 
 def _register_query(user, *, q: str, state: str | None, label_status: str | None, sort: str,
@@ -325,13 +305,10 @@ def search_centres(
     today = today or date.today()
     stmt = _register_query(user, q=q, state=state, label_status=label_status, sort=sort,
                            include_inactive=include_inactive, today=today)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    result = db.session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    result, page, total = paginate(stmt, page, per_page, scalars=False)
     centres = [r[0] for r in result]
     labels = {r[0].id: (LabelStatus(r[1]), r[2]) for r in result}
-    return Page(rows=_rows(user, centres, labels), page=page, per_page=per_page, total=total)
+    return Page(items=_rows(user, centres, labels), page=page, per_page=per_page, total=total)
 
 
 def centres_for_export(
@@ -426,22 +403,23 @@ FIELDS = (
 )
 
 FIRST_FOUNDING_YEAR = 1950
-_TEXT_LIMITS = {"name": 200, "operating_company": 200, "street": 200, "city": 120,
-                "contact_name": 120, "contact_email": 254, "contact_phone": 50, "website": 300}
+#: The text fields with their limit in :data:`audit_app.services.inputs.LIMITS`.
+TEXT_FIELDS = ("name", "operating_company", "street", "city", "contact_name", "contact_email",
+               "contact_phone", "website")
+#: Text fields that name someone or something: invisible and text-direction characters are
+#: refused there (they make one name look like another).
+NAME_FIELDS = ("name", "operating_company", "city", "contact_name")
 _INT_RANGES = {"space_m2": (0, 1_000_000), "tenant_count": (0, 10_000), "staff_count": (0, 1000)}
-_POSTCODE = re.compile(r"^\d{5}$")
+_POSTCODE = re.compile(r"^[0-9]{5}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _PHONE = re.compile(r"^\+?[0-9 ()/.\-]+$")
-_INT = re.compile(r"^[+-]?(\d+|\d{1,3}(?:[.\u00a0 ]\d{3})+)$")
-_DECIMAL = re.compile(r"^[+-]?\d+(?:[.,]\d+)?$")
-_GERMAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DECIMAL = re.compile(r"^[+-]?[0-9]+(?:[.,][0-9]+)?$")
 _TRUE = {"1", "ja", "j", "yes", "y", "true", "wahr", "x", "aktiv", "active"}
 _FALSE = {"0", "nein", "n", "no", "false", "falsch", "inaktiv", "inactive"}
 
 
 def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
+    return "" if value is None else inputs.normalise(str(value)).strip()
 
 
 def _one_line(value: Any) -> str:
@@ -453,20 +431,18 @@ def _number(value: int) -> str:
 
 
 def _parse_int(raw: Any, low: int, high: int, *, year: bool = False) -> tuple[int | None, str | None]:
-    """A whole number in ``low..high`` from an int or text ("8400", "8.400"; years ungrouped)."""
-    if raw is None or raw == "":
+    """A whole number in ``low..high`` from an int or text ("8400", "8.400"; years ungrouped).
+
+    ASCII digits only (:func:`audit_app.services.inputs.parse_whole`).
+    """
+    try:
+        value = inputs.parse_whole(raw, grouping=not year, message=_("Please enter a whole number."))
+    except inputs.InputError as exc:
+        if exc.message is not inputs.MSG_TOO_LARGE:
+            return None, str(exc.message)
+        value = high + 1  # a number, only far too large: say so with the range
+    if value is None:
         return None, None
-    if isinstance(raw, bool):
-        return None, _("Please enter a whole number.")
-    if isinstance(raw, int):
-        value = raw
-    else:
-        text = _text(raw)
-        if not text:
-            return None, None
-        if not _INT.match(text) or (year and not text.lstrip("+-").isdigit()):
-            return None, _("Please enter a whole number.")
-        value = int(re.sub(r"[.\u00a0 ]", "", text))
     if not low <= value <= high:
         if year:
             return None, _("Please enter a year between %(low)s and %(high)s.", low=low, high=high)
@@ -478,13 +454,17 @@ def _parse_int(raw: Any, low: int, high: int, *, year: bool = False) -> tuple[in
 def _parse_occupancy(raw: Any) -> tuple[Decimal | None, str | None]:
     if raw is None or raw == "":
         return None, None
-    if isinstance(raw, (Decimal, int)) and not isinstance(raw, bool):
+    if isinstance(raw, bool):
+        return None, _("Please enter a percentage such as 87.5.")
+    if isinstance(raw, (Decimal, int)):
         value = Decimal(raw)
     else:
         text = _text(raw).removesuffix("%").strip()
         if not text:
             return None, None
-        if not _DECIMAL.match(text):
+        if isinstance(raw, float):
+            text = repr(raw)
+        if len(text) > 20 or not _DECIMAL.match(text):
             return None, _("Please enter a percentage such as 87.5.")
         try:
             value = Decimal(text.replace(",", "."))
@@ -498,24 +478,12 @@ def _parse_occupancy(raw: Any) -> tuple[Decimal | None, str | None]:
 
 
 def _parse_date(raw: Any, today: date) -> tuple[date | None, str | None]:
-    if raw is None or raw == "":
+    try:
+        value = inputs.parse_day(raw if isinstance(raw, date) else _text(raw))
+    except inputs.InputError as exc:
+        return None, str(exc.message)
+    if value is None:
         return None, None
-    if isinstance(raw, date):
-        value = raw
-    else:
-        text = _text(raw)
-        if not text:
-            return None, None
-        german, iso = _GERMAN_DATE.match(text), _ISO_DATE.match(text)
-        try:
-            if german:
-                value = date(int(german[3]), int(german[2]), int(german[1]))
-            elif iso:
-                value = date(int(iso[1]), int(iso[2]), int(iso[3]))
-            else:
-                return None, _("Please enter a date as DD.MM.YYYY.")
-        except ValueError:
-            return None, _("This date does not exist.")
     if value > today:
         return None, _("The date cannot lie in the future.")
     if value.year < FIRST_FOUNDING_YEAR:
@@ -553,20 +521,21 @@ def clean_centre_data(data: Mapping[str, Any], *, today: date) -> tuple[dict[str
     """
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    for key in TEXT_FIELDS:
+        raw = data.get(key)
+        try:
+            values[key] = inputs.clean_text(None if raw is None else str(raw), f"centre.{key}",
+                                            one_line=True, name=key in NAME_FIELDS)
+        except inputs.InputError as exc:
+            values[key], errors[key] = "", str(exc.message)
     for key in ("name", "city"):
-        values[key] = _one_line(data.get(key))
-        if not values[key]:
+        if not values[key] and key not in errors:
             errors[key] = _("This field is required.")
-    for key in ("operating_company", "street", "contact_name", "contact_phone",
-                "contact_email", "website"):
-        values[key] = _one_line(data.get(key))
-    for key, limit in _TEXT_LIMITS.items():
-        if key not in errors and len(values[key]) > limit:
-            errors[key] = _("Please enter at most %(max)s characters.", max=limit)
 
     values["postcode"] = _text(data.get("postcode"))
     if values["postcode"] and not _POSTCODE.match(values["postcode"]):
         errors["postcode"] = _("A German postcode has five digits.")
+        values["postcode"] = ""
 
     raw_state = _text(data.get("federal_state"))
     values["federal_state"] = parse_federal_state(raw_state)
@@ -711,7 +680,7 @@ _HEADER_ALIASES = {
 MAX_IMPORT_BYTES = 1024 * 1024
 MAX_IMPORT_ROWS = 2000
 #: Largest sealed preview carried in the confirm form (Flask refuses form fields > 500 kB).
-MAX_SEALED_CHARS = 450_000
+MAX_SEALED_CHARS = inputs.LIMITS["import.sealed"]
 IMPORT_MAX_AGE_SECONDS = 2 * 3600
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

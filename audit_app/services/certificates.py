@@ -23,6 +23,7 @@ from ..scoring import Severity
 from ..workflow import Decision
 from . import events
 from .errors import ServiceError, ValidationFailed
+from .inputs import InputError, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -266,13 +267,12 @@ def change_status(certificate: Certificate, action: str, actor: User, reason: st
     """Suspend, withdraw or reinstate a certificate; a written reason is required."""
     if action not in STATUS_ACTIONS:
         raise ValidationFailed(_l("unknown action"))
-    reason = (reason or "").strip()
+    try:
+        reason = clean_text(reason, "certificate.reason")
+    except InputError as exc:
+        raise ValidationFailed(_l("the reason is too long"), fields={"reason": exc.message}) from None
     if not reason:
         raise ValidationFailed(_l("a reason is required"), fields={"reason": _l("required")})
-    if len(reason) > 2000:
-        raise ValidationFailed(_l("the reason is too long"),
-                               fields={"reason": _l("must be at most %(limit)s characters",
-                                                    limit=2000)})
     sources, target = STATUS_ACTIONS[action]
     if certificate.status not in sources:
         raise StatusChangeRefused(_l("This step is not possible for this certificate now."))
@@ -373,23 +373,65 @@ def verification(number: str, today: date) -> dict | None:
     }
 
 
-def register(today: date) -> list[tuple[str, list[dict]]]:
-    """Centres holding a valid label on ``today``, grouped by federal state (one query)."""
+def _register_query(today: date) -> sa.Select:
+    """Name, city, state code, number and end of every current certificate, ordered by the
+    federal state's name, then the centre's name."""
     from ..models import FEDERAL_STATES, Centre
 
-    rows = db.session.execute(
+    by_name = {code: rank for rank, code in
+               enumerate(sorted(FEDERAL_STATES, key=lambda c: FEDERAL_STATES[c]))}
+    return (
         sa.select(Centre.name, Centre.city, Centre.federal_state, Certificate.number,
                   Certificate.valid_until)
         .join(Centre, Centre.id == Certificate.centre_id)
         .where(Certificate.status == CertificateStatus.VALID,
                Certificate.valid_from <= today, Certificate.valid_until >= today)
-        .order_by(Centre.federal_state, Centre.name)
-    ).all()
+        .order_by(sa.case(by_name, value=Centre.federal_state, else_=99), Centre.name,
+                  Certificate.id)
+    )
+
+
+def register_page(today: date, page: int, per_page: int):
+    """One page of the register (plain dicts), by federal-state code and name, paged in SQL."""
+    from .paging import Page, paginate
+
+    rows, page, total = paginate(_register_query(today), page, per_page, clamp=False,
+                                 scalars=False)
+    from ..models import FEDERAL_STATES
+
+    items = [{"name": name, "city": city, "federal_state": FEDERAL_STATES.get(state, state),
+              "number": number, "valid_until": valid_until}
+             for name, city, state, number, valid_until in rows]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def register(today: date) -> list[tuple[str, list[dict]]]:
+    """Centres holding a valid label on ``today``, grouped by federal state (one query)."""
+    from ..models import FEDERAL_STATES
+
+    rows = db.session.execute(_register_query(today)).all()
     groups: dict[str, list[dict]] = {}
     for name, city, state, number, valid_until in rows:
         groups.setdefault(FEDERAL_STATES.get(state, state), []).append(
             {"name": name, "city": city, "number": number, "valid_until": valid_until})
     return sorted(groups.items())
+
+
+def verification_record(info: dict) -> dict:
+    """The machine-readable record of :func:`verification` (``/verify/<number>.json`` and the
+    API's ``/verify/<number>``): JSON values only."""
+    return {
+        "number": info["number"],
+        "status": info["status"],
+        "centre": info["centre"],
+        "label": info["label"],
+        "valid_from": info["valid_from"].isoformat(),
+        "valid_until": info["valid_until"].isoformat(),
+        "catalog": {"key": info["catalog"]["key"], "version": info["catalog"]["version"]},
+        "pdf_sha256": info["pdf_sha256"],
+        "pdf_sha256_en": info["pdf_sha256_en"],
+        "superseded_by": info["superseded_by"],
+    }
 
 
 #: The public status in words (pages show colour *and* these words).

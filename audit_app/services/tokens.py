@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import ApiToken, User, utcnow
-from . import events
+from . import events, inputs
 from .errors import ValidationFailed
 
 #: Every token starts with this, so a leaked one is recognisable (e.g. by secret scanners).
@@ -25,7 +25,6 @@ TOKEN_PREFIX = "aiz_"
 SHOWN_CHARS = 12
 #: ``last_used_at`` is written at most this often per token (one UPDATE, not one per request).
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-MAX_LABEL = 100
 
 
 def hash_token(token: str) -> str:
@@ -38,12 +37,13 @@ def create_token(user: User, *, label: str = "", actor=None) -> tuple[ApiToken, 
 
     Refuses (ValidationFailed) a deactivated user and a label longer than 100 characters.
     """
-    label = " ".join((label or "").split())
     fields = {}
+    try:
+        label = inputs.clean_text(label, "token.label", one_line=True)
+    except inputs.InputError as exc:
+        fields["label"] = exc.message
     if not user.active:
         fields["user"] = _l("this user is deactivated")
-    if len(label) > MAX_LABEL:
-        fields["label"] = _l("must be at most %(limit)s characters", limit=MAX_LABEL)
     if fields:
         raise ValidationFailed(_l("the token was not created"), fields=fields)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)

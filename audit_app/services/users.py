@@ -22,13 +22,14 @@ from ..extensions import db
 from ..models import Centre, User, UserRole
 from ..models.user import password_hash_method
 from ..workflow import Role
-from . import events, throttle
+from . import events, inputs, throttle
 from .errors import ValidationFailed
+from .paging import Page, page_of
 
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 500
+MAX_PASSWORD_LENGTH = inputs.LIMITS["user.password"]
 LANGUAGES = ("de", "en")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -36,7 +37,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MSG_EMAIL_INVALID = "is not a valid e-mail address"
 MSG_EMAIL_TAKEN = "is already registered"
 MSG_REQUIRED = "is required"
-MSG_NAME_TOO_LONG = "must be at most 120 characters"
+MSG_NAME_TOO_LONG = f"must be at most {inputs.LIMITS['user.name']} characters"
+MSG_NAME_CHARACTERS = "contains characters that are not allowed in a name"
 MSG_PASSWORD_TOO_SHORT = f"must be at least {MIN_PASSWORD_LENGTH} characters long"
 MSG_PASSWORD_TOO_LONG = f"must be at most {MAX_PASSWORD_LENGTH} characters long"
 MSG_PASSWORD_WRONG = "is wrong"
@@ -57,7 +59,12 @@ _PASSWORD_GROUPS, _PASSWORD_GROUP_LENGTH = 4, 5
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    return inputs.normalise(email or "").strip().lower()
+
+
+def normalise_name(name: str) -> str:
+    """A person's name as stored: NFC, without surrounding spaces."""
+    return inputs.normalise(name or "").strip()
 
 
 def validate_password(password: str) -> str | None:
@@ -88,7 +95,7 @@ def profile_problems(
     at once. Nothing is changed.
     """
     return _check_profile(
-        email=normalise_email(email), name=(name or "").strip(), roles=roles,
+        email=normalise_email(email), name=normalise_name(name), roles=roles,
         centre_id=centre_id, language=language, user=user, actor=actor,
     )[0]
 
@@ -104,7 +111,8 @@ def _check_profile(
     may not drop their administrator role (they would lock themselves out).
     """
     fields: dict[str, str] = {}
-    if not _EMAIL.match(email) or len(email) > 254:
+    if (not _EMAIL.match(email) or len(email) > inputs.LIMITS["user.email"]
+            or inputs.text_problem(email, name=True, multiline=False)):
         fields["email"] = MSG_EMAIL_INVALID
     else:
         query = sa.select(User.id).where(sa.func.lower(User.email) == email)
@@ -114,8 +122,10 @@ def _check_profile(
             fields["email"] = MSG_EMAIL_TAKEN
     if not name:
         fields["name"] = MSG_REQUIRED
-    elif len(name) > 120:
+    elif len(name) > inputs.LIMITS["user.name"]:
         fields["name"] = MSG_NAME_TOO_LONG
+    elif inputs.text_problem(name, name=True, multiline=False):
+        fields["name"] = MSG_NAME_CHARACTERS
     try:
         role_set = {Role(r) for r in roles}
     except ValueError:
@@ -155,7 +165,7 @@ def create_user(
 ) -> User:
     """Create a user after checking every field; raises ValidationFailed with all problems."""
     email = normalise_email(email)
-    name = (name or "").strip()
+    name = normalise_name(name)
     fields, role_set = _check_profile(
         email=email, name=name, roles=roles, centre_id=centre_id, language=language, user=None
     )
@@ -195,7 +205,7 @@ def update_user(
     Records one "user_updated" event with the old and new values when anything changed.
     """
     email = normalise_email(email)
-    name = (name or "").strip()
+    name = normalise_name(name)
     fields, role_set = _check_profile(
         email=email, name=name, roles=roles, centre_id=centre_id, language=language, user=user,
         actor=actor,
@@ -354,19 +364,10 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-@dataclass(frozen=True)
-class UserPage:
-    """One page of the user list."""
-
-    users: list[User]
-    total: int
-    page: int
-    pages: int
-
-
 def list_users(
-    *, role: Role | None = None, active: bool | None = None, page: int = 1, per_page: int = 50
-) -> UserPage:
+    *, role: Role | None = None, active: bool | None = None, page: int = 1, per_page: int = 50,
+    clamp: bool = True,
+) -> Page:
     """Users ordered by name, optionally only one role and/or only (in)active ones.
 
     Roles come with the users (select-in) and centres with a join: three queries per page,
@@ -379,16 +380,8 @@ def list_users(
         )
     if active is not None:
         query = query.where(User.active.is_(active))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    rows = db.session.scalars(
-        query.options(joinedload(User.centre), selectinload(User.role_rows))
-        .order_by(User.name, User.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return UserPage(users=list(rows), total=total, page=page, pages=pages)
+    return page_of(query.options(joinedload(User.centre), selectinload(User.role_rows))
+                   .order_by(User.name, User.id), page, per_page, clamp=clamp)
 
 
 def centre_choices() -> list[tuple[int, str]]:

@@ -26,6 +26,7 @@ from ...permissions import can_manage_catalogs, can_manage_users
 from ...services import catalogs as catalog_service
 from ...services import users as user_service
 from ...services.errors import ValidationFailed
+from ...services.inputs import parse_page
 from ..auth.forms import EmptyForm, apply_service_errors, service_message
 from . import bp
 from .forms import (
@@ -76,7 +77,7 @@ def users():
     page = user_service.list_users(
         role=filters.selected_role,
         active=filters.selected_active,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=parse_page(request.args.get("page")),
         per_page=current_app.config["PAGE_SIZE"],
     )
     return render_template(

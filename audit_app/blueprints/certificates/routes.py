@@ -3,7 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db
-from ...permissions import can_view_audit, is_lead
+from ...permissions import is_lead
+from ...services import access
 from ...services import certificates as service
 from ...services.errors import ServiceError
 from . import bp
@@ -12,10 +13,7 @@ from .forms import StatusChangeForm
 
 def _load(number: str):
     """The certificate, if the user may view its audit; 404 otherwise (no probing)."""
-    certificate = service.get_by_number(number)
-    if certificate is None or not can_view_audit(current_user, certificate.audit):
-        abort(404)
-    return certificate
+    return access.visible_certificate(number, current_user)
 
 
 @bp.route("/<number>.pdf")
