@@ -12,6 +12,7 @@ from typing import Any
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from ..errors import ApiError
 from ..services import inputs
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
+from ..models.certificate import CertificateStatus
 from ..workflow import Action, AuditKind, AuditStatus, Decision, Role, TeamRole
 
 VERSION = "1.0.0"
@@ -107,6 +108,10 @@ def _schemas() -> dict:
         "decision": _nullable({"type": "string", "enum": [d.value for d in Decision]}),
         "decided_at": _nullable(DATETIME),
         "team": {"type": "array", "items": team_member},
+        "certificate": _nullable(_obj({
+            "number": STR,
+            "status": {"type": "string", "enum": [s.value for s in CertificateStatus]},
+        }, description="The certificate the audit's decision issued (null for none).")),
     }
     outcome = {"type": "string", "enum": ["incomplete", "refuse", "award_with_conditions", "award"]}
     return {
@@ -282,7 +287,8 @@ _ERRORS = {
     413: "The request body is too large (`payload_too_large`).",
     422: "Invalid input; `fields` names each bad field (`validation_failed`).",
     503: "Temporarily unavailable (`service_unavailable`), or a PDF could not be rendered "
-         "(`render_failed`, `report_unavailable`; nothing was stored).",
+         "(`render_failed`, `report_unavailable`; the failure is recorded and the PDF is "
+         "rendered again on the next request).",
 }
 
 

@@ -20,7 +20,7 @@ from ..models import (
     Centre,
     User,
 )
-from ..services import access
+from ..services import access, documents
 from ..services import audits as audit_service
 from ..services import catalogs as catalog_service
 from ..services import centres as centre_service
@@ -30,7 +30,7 @@ from ..services import users as user_service
 from ..services.errors import TransitionRefused, ValidationFailed, VersionConflict
 from ..services.scoring import score_audit, score_audits
 from ..templating import current_lang
-from ..workflow import Action, AuditKind, AuditStatus, Decision, Role
+from ..workflow import Action, AuditKind, AuditStatus, Decision, RefusalCode, Role
 from . import bp
 from . import serializers as out
 from .auth import public
@@ -387,7 +387,7 @@ def review(audit_id: int, code: str):
     if not perm.is_lead(user):
         raise ApiError(403)
     if audit.team_role_of(user.id) is not None:
-        raise ApiError(403, "four_eyes", refusal_message("four_eyes"))
+        raise ApiError(403, RefusalCode.FOUR_EYES, refusal_message(RefusalCode.FOUR_EYES))
     if not perm.can_review(user, audit):
         raise ApiError(409, "not_under_review", _("This audit is not under review."))
     if audit_service.get_assessment(audit, _plain(code, 10)) is None:
@@ -407,11 +407,11 @@ def review(audit_id: int, code: str):
 
 #: Refusal codes of the workflow → (HTTP status, the field a missing input belongs to).
 REFUSALS = {
-    "not_allowed_from_status": (409, None),
-    "forbidden": (403, None),
-    "four_eyes": (403, None),
-    "incomplete": (422, "missing_criteria"),
-    "reason_required": (422, "note"),
+    RefusalCode.NOT_ALLOWED_FROM_STATUS: (409, None),
+    RefusalCode.FORBIDDEN: (403, None),
+    RefusalCode.FOUR_EYES: (403, None),
+    RefusalCode.INCOMPLETE: (422, "missing_criteria"),
+    RefusalCode.REASON_REQUIRED: (422, "note"),
 }
 TRANSITION_FIELDS = ("action", "note", "decision", "override_reason")
 
@@ -438,8 +438,6 @@ def transition(audit_id: int):
         raise ApiError(status, exc.refusal_code, message, fields=fields,
                        details=list(exc.details)) from None
     except ValidationFailed as exc:
-        if type(exc).__name__.endswith("RenderFailed"):  # the certificate or report PDF
-            raise ApiError(503, "render_failed", str(exc.message)) from None
         raise _validation(exc) from None
     db.session.commit()
     return jsonify(_detail(audit))
@@ -476,10 +474,7 @@ def report(audit_id: int):
 
     audit = _audit_or_404(audit_id)
     lang = current_lang()
-    try:
-        data = report_service.report_pdf(audit, lang, actor=api_user())
-    except ValidationFailed as exc:  # ReportRenderFailed
-        raise ApiError(503, "report_unavailable", str(exc.message)) from None
+    data = report_service.report_pdf(audit, lang, actor=api_user())  # RenderFailed: 503
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
     return _pdf(data, name)
@@ -503,7 +498,7 @@ def certificate(number: str):
 def certificate_pdf(number: str):
     """The certificate's stored PDF, byte for byte as issued."""
     c = _certificate_or_404(number)
-    data = certificate_service.stored_pdf(c)
+    data = documents.certificate_pdf(c, "de", api_user())  # rendered now if still due
     if data is None:
         raise ApiError(404)
     return _pdf(data, f"Urkunde-{c.number}.pdf")

@@ -22,7 +22,7 @@ from ..catalog.model import SCALE_LABELS, YESNO_LABELS
 from ..charts import chart_for_result
 from ..extensions import db
 from ..labels import LABELS
-from ..models import Audit, AuditMember, Certificate, Event, User
+from ..models import Audit, AuditMember, Certificate, Event, EventAction, User
 from ..scoring import SEVERITY_ORDER, Severity, format_percent
 from ..workflow import AuditStatus, Decision
 from .certificate import format_day
@@ -179,7 +179,7 @@ def _load_extras(audit: Audit) -> tuple[list[AuditMember], object, list[dict]]:
     ))
     submitted_at = db.session.scalar(
         sa.select(sa.func.max(Event.occurred_at))
-        .where(Event.audit_id == audit.id, Event.action == "audit_submit")
+        .where(Event.audit_id == audit.id, Event.action == EventAction.AUDIT_SUBMIT)
     )
     conditions = []
     if audit.decision is Decision.AWARD_WITH_CONDITIONS:

@@ -20,6 +20,7 @@ from ..models import (
     Centre,
     Certificate,
     CertificateStatus,
+    EventAction,
     User,
     utcnow,
 )
@@ -32,6 +33,7 @@ from ..workflow import (
     AuditStatus,
     Decision,
     Refusal,
+    RefusalCode,
     Role,
     TeamRole,
     check_transition,
@@ -129,7 +131,7 @@ def plan_audit(
     db.session.add_all(Assessment(audit_id=audit.id, criterion_id=cid) for cid in criterion_ids)
     db.session.flush()
     events.record(
-        "audit_planned",
+        EventAction.AUDIT_PLANNED,
         actor=actor,
         subject_type="audit",
         subject_id=audit.id,
@@ -287,7 +289,7 @@ def save_assessment(
         raise VersionConflict(_l("someone else saved this criterion meanwhile"),
                               current=assessment) from None
     events.record(
-        "assessment_saved",
+        EventAction.ASSESSMENT_SAVED,
         actor=actor,
         subject_type="assessment",
         subject_id=assessment.id,
@@ -308,7 +310,7 @@ def _apply(audit: Audit, target: AuditStatus, action: Action, user: User, note: 
     old = audit.status
     audit.status = target
     events.record(
-        f"audit_{action.value}",
+        EventAction(f"audit_{action.value}"),
         actor=user,
         subject_type="audit",
         subject_id=audit.id,
@@ -333,7 +335,10 @@ def transition(
     """Apply a workflow action after the table, role, four-eyes and precondition checks.
 
     Deciding stores the decision, its note, who and when; a decision that differs from
-    the computed outcome needs ``override_reason``. Raises TransitionRefused.
+    the computed outcome needs ``override_reason``. An award reserves the certificate's
+    number; the certificate and report PDFs are queued and rendered after this transaction
+    commits (:mod:`audit_app.services.documents`), never inside it. Raises
+    TransitionRefused or ValidationFailed.
     """
     texts: dict[str, str] = {}
     for key, raw in (("note", note), ("override_reason", override_reason)):
@@ -363,7 +368,7 @@ def transition(
             raise ValidationFailed(_l("a decision is required"), fields={"decision": _l("required")})
         computed = result.outcome
         if computed is Outcome.INCOMPLETE:
-            raise TransitionRefused(_l("the audit is incomplete"), refusal_code="incomplete",
+            raise TransitionRefused(_l("the audit is incomplete"), refusal_code=RefusalCode.INCOMPLETE,
                                     details=result.missing)
         if decision.value != computed.value and not override_reason.strip():
             raise ValidationFailed(
@@ -384,13 +389,15 @@ def transition(
         audit.decided_by_id = None
         audit.override_reason = ""
         _invalidate_certificates(audit, actor, note)
+        from .documents import withdraw_pending
         from .reports import invalidate_for
 
         invalidate_for(audit)
+        withdraw_pending(audit)
     _apply(audit, outcome, action, actor, note.strip(), at=now)
     if action is Action.DECIDE:
         events.record(
-            "audit_decision",
+            EventAction.AUDIT_DECISION,
             actor=actor,
             subject_type="audit",
             subject_id=audit.id,
@@ -403,13 +410,14 @@ def transition(
             note=audit.override_reason,
             at=now,
         )
+        certificate = None
         if decision in (Decision.AWARD, Decision.AWARD_WITH_CONDITIONS):
-            from .certificates import issue_for  # same transaction: no decision without it
+            from .certificates import issue_for  # the number: same transaction as the decision
 
-            issue_for(audit, actor, audit.decided_at)
-        from .reports import store_for_decision  # same transaction: no decision without it
+            certificate = issue_for(audit, actor, audit.decided_at)
+        from .documents import queue_for_decision  # the PDFs: right after its commit
 
-        store_for_decision(audit, actor)
+        queue_for_decision(audit, certificate, actor)
     db.session.flush()
     return outcome
 
@@ -427,7 +435,7 @@ def _invalidate_certificates(audit: Audit, actor: User, note: str) -> None:
         certificate.status = CertificateStatus.INVALIDATED
         certificate.status_reason = note.strip()
         events.record(
-            "certificate_invalidated", actor=actor, subject_type="certificate",
+            EventAction.CERTIFICATE_INVALIDATED, actor=actor, subject_type="certificate",
             subject_id=certificate.id, audit_id=audit.id, old=old.value,
             new=CertificateStatus.INVALIDATED.value, note=certificate.number,
         )
@@ -448,7 +456,7 @@ def adjust_assessment(
         raise ValidationFailed(_l("this audit is not under review"))
     if audit.team_role_of(actor.id) is not None or not actor.has_role(Role.LEAD):
         raise TransitionRefused(_l("four-eyes: reviewers must not be on the team"),
-                                refusal_code="four_eyes")
+                                refusal_code=RefusalCode.FOUR_EYES)
     assessment = get_assessment(audit, code)
     catalog = domain_catalog(audit.catalog_id, checksum=audit.catalog.checksum)
     if assessment is None:
@@ -484,7 +492,7 @@ def adjust_assessment(
     assessment.reviewed_at = utcnow()
     db.session.flush()
     events.record(
-        "assessment_agreed" if agree else "assessment_adjusted",
+        EventAction.ASSESSMENT_AGREED if agree else "assessment_adjusted",
         actor=actor,
         subject_type="assessment",
         subject_id=assessment.id,
@@ -523,7 +531,8 @@ def list_audits(actor, filters: AuditFilters = AuditFilters(), page: int = 1,
     stmt = (
         sa.select(Audit).where(*conditions)
         .options(sa.orm.joinedload(Audit.centre), sa.orm.joinedload(Audit.catalog),
-                 sa.orm.selectinload(Audit.members).joinedload(AuditMember.user))
+                 sa.orm.selectinload(Audit.members).joinedload(AuditMember.user),
+                 sa.orm.selectinload(Audit.certificates))
         .order_by(Audit.planned_on.desc(), Audit.id.desc())
     )
     return page_of(stmt, page, per_page, clamp=clamp)

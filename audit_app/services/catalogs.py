@@ -21,7 +21,7 @@ from ..catalog import (
     load_catalog,
 )
 from ..extensions import db
-from ..models import CatalogCategory, CatalogCriterion, CatalogStatus, CatalogVersion
+from ..models import CatalogCategory, CatalogCriterion, CatalogStatus, CatalogVersion, EventAction
 from . import events
 
 
@@ -135,7 +135,7 @@ def import_catalog(
         row.categories.append(cat_row)
     db.session.flush()
     events.record(
-        "catalog_imported",
+        EventAction.CATALOG_IMPORTED,
         actor=actor,
         subject_type="catalog",
         subject_id=row.id,
@@ -158,7 +158,7 @@ def set_status(row: CatalogVersion, status: CatalogStatus, *, actor=None) -> Non
     old = row.status
     row.status = status
     events.record(
-        "catalog_status",
+        EventAction.CATALOG_STATUS,
         actor=actor,
         subject_type="catalog",
         subject_id=row.id,

@@ -25,7 +25,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import FEDERAL_STATES, Audit, Centre, Certificate, CertificateStatus
+from ..models import FEDERAL_STATES, Audit, Centre, Certificate, CertificateStatus, EventAction
 from ..permissions import audit_filter, centre_filter
 from ..scoring import ScoreResult
 from . import events, inputs
@@ -616,7 +616,7 @@ def create_centre(data: Mapping[str, Any], actor, *, today: date | None = None,
     centre = Centre(**values)
     db.session.add(centre)
     db.session.flush()
-    events.record("centre_created", actor=actor, subject_type="centre", subject_id=centre.id,
+    events.record(EventAction.CENTRE_CREATED, actor=actor, subject_type="centre", subject_id=centre.id,
                   new={k: _json_value(v) for k, v in values.items()}, note=note)
     return centre
 
@@ -636,7 +636,7 @@ def update_centre(centre: Centre, data: Mapping[str, Any], actor, *,
         setattr(centre, key, new)
     db.session.flush()
     events.record(
-        "centre_updated", actor=actor, subject_type="centre", subject_id=centre.id,
+        EventAction.CENTRE_UPDATED, actor=actor, subject_type="centre", subject_id=centre.id,
         old={k: _json_value(old) for k, (old, _new) in changes.items()},
         new={k: _json_value(new) for k, (_old, new) in changes.items()},
     )
@@ -907,7 +907,7 @@ def import_centres(preview_rows: list[ImportRow], actor, *, filename: str = "") 
     db.session.flush()
     note = f"CSV import: {filename}" if filename else "CSV import"
     for centre, row in zip(centres, preview_rows):
-        events.record("centre_created", actor=actor, subject_type="centre", subject_id=centre.id,
+        events.record(EventAction.CENTRE_CREATED, actor=actor, subject_type="centre", subject_id=centre.id,
                       new={k: _json_value(v) for k, v in row.values.items()}, note=note)
     db.session.flush()
     return centres

@@ -58,3 +58,5 @@ class RenderFailed(ServiceError):
     decided audit's documents, recorded so that it is retried (nothing half-stored)."""
 
     code = "render_failed"
+    #: What went wrong, for the log and the document's record (never shown to users).
+    detail = ""

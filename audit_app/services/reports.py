@@ -12,11 +12,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..extensions import db
-from ..models import Audit, AuditReport, User
+from ..models import Audit, AuditReport, DocumentJob, DocumentKind, DocumentState, EventAction, User
 from ..workflow import AuditStatus
 from . import events
 from .certificates import read_stored, store_pdf
-from .errors import ValidationFailed
+from .errors import RenderFailed
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("de", "en")
 
 
-class ReportRenderFailed(ValidationFailed):
-    """The report PDF could not be rendered (a decision must roll back with it)."""
+class ReportRenderFailed(RenderFailed):
+    """The report PDF could not be rendered (logged; a decided audit's report is retried)."""
+
+    code = "report_unavailable"
 
 
 def _render(audit: Audit, lang: str) -> bytes:
@@ -33,12 +35,14 @@ def _render(audit: Audit, lang: str) -> bytes:
 
     try:
         return render_report(report_context(audit, lang))
-    except Exception:
+    except Exception as exc:
         log.exception("audit report PDF (%s) for audit %s failed to render", lang, audit.id)
-        raise ReportRenderFailed(
+        failure = ReportRenderFailed(
             _l("The audit report could not be created. "
                "Please try again or tell the association office.")
-        ) from None
+        )
+        failure.detail = f"{type(exc).__name__}: {exc}"
+        raise failure from None
 
 
 def _store(audit: Audit, lang: str, actor: User | None) -> tuple[AuditReport, bytes]:
@@ -47,9 +51,17 @@ def _store(audit: Audit, lang: str, actor: User | None) -> tuple[AuditReport, by
     report = AuditReport(audit_id=audit.id, lang=lang, sha256=digest, storage_key=key,
                          current=True)
     db.session.add(report)
+    db.session.execute(  # a download stored it: the job for it is done
+        sa.update(DocumentJob)
+        .where(DocumentJob.audit_id == audit.id, DocumentJob.kind == DocumentKind.REPORT,
+               DocumentJob.lang == lang,
+               DocumentJob.state.in_((DocumentState.PENDING, DocumentState.FAILED)))
+        .values(state=DocumentState.DONE)
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.flush()
     events.record(
-        "report_pdf_stored", actor=actor, subject_type="audit_report", subject_id=report.id,
+        EventAction.REPORT_PDF_STORED, actor=actor, subject_type="audit_report", subject_id=report.id,
         audit_id=audit.id, new={"sha256": digest, "size": len(data), "lang": lang},
     )
     return report, data
@@ -83,15 +95,6 @@ def report_pdf(audit: Audit, lang: str = "de", actor: User | None = None) -> byt
             return data
         report.current = False  # unreadable: replaced by a fresh render below
     return _store(audit, lang, actor)[1]
-
-
-def store_for_decision(audit: Audit, actor: User | None = None) -> list[AuditReport]:
-    """Render and store the report in every language when ``audit`` is decided.
-
-    Called in the decision's transaction: ReportRenderFailed propagates so the caller
-    rolls the decision back with it.
-    """
-    return [_store(audit, lang, actor)[0] for lang in LANGUAGES]
 
 
 def invalidate_for(audit: Audit) -> int:

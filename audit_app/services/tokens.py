@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ApiToken, User, utcnow
+from ..models import ApiToken, EventAction, User, utcnow
 from . import events, inputs
 from .errors import ValidationFailed
 
@@ -51,7 +51,7 @@ def create_token(user: User, *, label: str = "", actor=None) -> tuple[ApiToken, 
                      token_hash=hash_token(plain), created_by_id=getattr(actor, "id", actor))
     db.session.add(token)
     db.session.flush()
-    events.record("api_token_created", actor=actor, subject_type="api_token", subject_id=token.id,
+    events.record(EventAction.API_TOKEN_CREATED, actor=actor, subject_type="api_token", subject_id=token.id,
                   new={"user_id": user.id, "label": label, "prefix": token.prefix})
     return token, plain
 
@@ -78,7 +78,7 @@ def revoke_token(token: ApiToken, *, actor=None, now: datetime | None = None) ->
         return False
     token.revoked_at = now or utcnow()
     db.session.flush()
-    events.record("api_token_revoked", actor=actor, subject_type="api_token", subject_id=token.id,
+    events.record(EventAction.API_TOKEN_REVOKED, actor=actor, subject_type="api_token", subject_id=token.id,
                   old={"user_id": token.user_id, "prefix": token.prefix})
     return True
 

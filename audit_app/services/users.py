@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Centre, User, UserRole
+from ..models import Centre, EventAction, User, UserRole
 from ..models.user import password_hash_method
 from ..workflow import Role
 from . import events, inputs, throttle
@@ -179,7 +179,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     events.record(
-        "user_created",
+        EventAction.USER_CREATED,
         actor=actor,
         subject_type="user",
         subject_id=user.id,
@@ -220,7 +220,7 @@ def update_user(
     if changes:
         db.session.flush()
         events.record(
-            "user_updated",
+            EventAction.USER_UPDATED,
             actor=actor,
             subject_type="user",
             subject_id=user.id,
@@ -259,7 +259,7 @@ def set_active(user: User, active: bool, *, actor=None) -> bool:
     user.active = active
     db.session.flush()
     events.record(
-        "user_reactivated" if active else "user_deactivated",
+        EventAction.USER_REACTIVATED if active else "user_deactivated",
         actor=actor,
         subject_type="user",
         subject_id=user.id,
@@ -284,7 +284,7 @@ def reset_password(user: User, password: str | None = None, *, actor=None) -> st
     user.set_password(password)
     db.session.flush()
     events.record(
-        "password_reset",
+        EventAction.PASSWORD_RESET,
         actor=actor,
         subject_type="user",
         subject_id=user.id,
@@ -311,7 +311,7 @@ def change_password(user: User, current_password: str, new_password: str) -> Non
         raise ValidationFailed("the password was not changed", fields=fields)
     user.set_password(new_password)
     db.session.flush()
-    events.record("password_changed", actor=user, subject_type="user", subject_id=user.id)
+    events.record(EventAction.PASSWORD_CHANGED, actor=user, subject_type="user", subject_id=user.id)
 
 
 @dataclass(frozen=True)

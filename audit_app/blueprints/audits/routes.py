@@ -18,13 +18,13 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...labels import LABELS, refusal_message
-from ...models import Audit, Centre, User
+from ...models import Audit, Centre, DocumentKind, DocumentState, User
 from ...permissions import (
     can_edit_assessments,
     can_plan_audits,
     can_review,
 )
-from ...services import access
+from ...services import access, documents
 from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
 from ...services import checklist as checklist_service
@@ -35,7 +35,7 @@ from ...services.audits import AuditFilters
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...services.inputs import parse_page
 from ...services.reports import ReportRenderFailed
-from ...workflow import Action, AuditStatus, Decision, Role
+from ...workflow import Action, AuditStatus, Decision, RefusalCode, Role
 from . import bp
 from .forms import AnswerForm, DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, ReviewForm
 
@@ -43,6 +43,22 @@ from .forms import AnswerForm, DecisionForm, EvidenceForm, NoteForm, PlanAuditFo
 def _load(audit_id: int) -> Audit:
     """The audit with its team, or 404 when missing or not visible to the user."""
     return access.visible_audit(audit_id, current_user)
+
+
+def document_lines(audit: Audit) -> list:
+    """The audit's documents not stored yet, each with a sentence saying so."""
+    words = {DocumentKind.CERTIFICATE: _("Certificate"), DocumentKind.REPORT: _("Audit report")}
+    languages = {"de": _("German"), "en": _("English")}
+    lines = []
+    for d in documents.open_documents(audit):
+        what = f"{words[d.kind]} ({languages.get(d.lang, d.lang)})"
+        if d.state is DocumentState.FAILED:
+            text = _("%(document)s: could not be created (%(attempts)s attempts). It is created "
+                     "again at the next download.", document=what, attempts=d.attempts)
+        else:
+            text = _("%(document)s: being created.", document=what)
+        lines.append({"state": d.state, "text": text})
+    return lines
 
 
 def _is_htmx() -> bool:
@@ -138,7 +154,7 @@ def detail(audit_id: int):
         chart=category_chart(sheet, current_lang_code()),
         actions=available_actions(audit, current_user, sheet.result),
         events=checklist_service.timeline(audit), note_form=NoteForm(),
-        title=_("Audit %(number)s", number=audit.number),
+        documents=document_lines(audit), title=_("Audit %(number)s", number=audit.number),
     )
 
 
@@ -186,7 +202,7 @@ def transition(audit_id: int, action: str):
         audit_service.transition(audit, action_enum, current_user, **kwargs)
     except TransitionRefused as exc:
         db.session.rollback()
-        if exc.refusal_code in ("forbidden", "four_eyes"):
+        if exc.refusal_code in (RefusalCode.FORBIDDEN, RefusalCode.FOUR_EYES):
             abort(403)
         flash(refusal_message(exc.refusal_code, exc.details), "error")
         target = "audits.review" if action_enum is Action.DECIDE else "audits.detail"
@@ -197,8 +213,12 @@ def transition(audit_id: int, action: str):
             flash(str(message), "error")
         return redirect(url_for("audits.review" if action_enum is Action.DECIDE else "audits.detail",
                                 audit_id=audit.id))
-    db.session.commit()
+    db.session.commit()  # a decision's PDFs are rendered right after this commit
     flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
+    if action_enum is Action.DECIDE and any(
+            d.state is DocumentState.FAILED for d in documents.open_documents(audit)):
+        flash(_("The decision is saved, but a PDF could not be created yet. It is created "
+                "again at the next download; the audit page shows which one."), "error")
     return redirect(url_for("audits.detail", audit_id=audit.id))
 
 

@@ -4,9 +4,9 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...permissions import is_lead
-from ...services import access
+from ...services import access, documents
 from ...services import certificates as service
-from ...services.errors import ServiceError
+from ...services.errors import RenderFailed, ServiceError
 from . import bp
 from .forms import StatusChangeForm
 
@@ -24,16 +24,11 @@ def download(number: str):
     lang = request.args.get("lang", "de")
     if lang not in service.LANGUAGES:
         abort(404)
-    if lang == "de":
-        data = service.stored_pdf(certificate)
-    else:
-        try:
-            data = service.english_pdf(certificate)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            return redirect(url_for("audits.detail", audit_id=certificate.audit_id))
-        db.session.commit()  # an older certificate's English PDF was just archived
+    try:  # a document still pending (or failed) is rendered now
+        data = documents.certificate_pdf(certificate, lang, current_user)
+    except RenderFailed as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("audits.detail", audit_id=certificate.audit_id))
     if data is None:
         abort(404)
     name = "Urkunde" if lang == "de" else "Certificate"
