@@ -130,8 +130,7 @@ def render_job(job: DocumentJob) -> bool:
         job.last_error = detail[:500]
         events.record(EventAction.DOCUMENT_RENDER_FAILED, actor=job.actor_id, subject_type="document",
                       subject_id=job.id, audit_id=job.audit_id,
-                      new={"kind": job.kind.value, "lang": job.lang, "attempts": job.attempts},
-                      note=job.last_error)
+                      new={"kind": job.kind.value, "lang": job.lang, "attempts": job.attempts})
         db.session.commit()
         return False
 

@@ -74,6 +74,8 @@ SERVICE_MESSAGES = {
     users.MSG_EMAIL_TAKEN: _l("This e-mail address is already registered."),
     users.MSG_REQUIRED: _l("Please fill in this field."),
     users.MSG_NAME_TOO_LONG: _l("The name may have at most 120 characters."),
+    users.MSG_NAME_CHARACTERS: _l("The name contains invisible or text-direction characters; "
+                                  "please type it plainly."),
     users.MSG_PASSWORD_TOO_SHORT: _l(
         "The password must have at least %(num)s characters.", num=users.MIN_PASSWORD_LENGTH
     ),
