@@ -9,6 +9,7 @@ import copy
 from functools import lru_cache
 
 from ..models.certificate import CertificateStatus
+from ..services.inputs import LIMITS
 from ..workflow import Action, AuditKind, AuditStatus, Decision, Role, TeamRole
 
 VERSION = "1.0.0"
@@ -73,9 +74,9 @@ def _schemas() -> dict:
     centre_input = {key: {"type": ["string", "integer", "number", "boolean", "null"]}
                     for key in centre_props}
     centre_input.update({
-        "name": {"type": "string", "minLength": 1, "maxLength": 200,
+        "name": {"type": "string", "minLength": 1, "maxLength": LIMITS["centre.name"],
                  "examples": ["Technologiezentrum Göttingen"]},
-        "city": {"type": "string", "maxLength": 120, "examples": ["Göttingen"]},
+        "city": {"type": "string", "maxLength": LIMITS["centre.city"], "examples": ["Göttingen"]},
         "federal_state": {"type": "string", "examples": ["NI", "Niedersachsen"],
                           "description": "A code such as NI or a name such as Niedersachsen."},
         "founded_year": _nullable({"type": ["integer", "string"]}),
@@ -83,12 +84,14 @@ def _schemas() -> dict:
         "tenant_count": _nullable({"type": ["integer", "string"]}),
         "staff_count": _nullable({"type": ["integer", "string"]}),
         "occupancy_percent": _nullable({"type": ["number", "string"]}),
-        "member_since": _nullable({"type": "string", "description": "YYYY-MM-DD or DD.MM.YYYY"}),
+        "member_since": _nullable({"type": "string", "description": "YYYY-MM-DD or DD.MM.YYYY",
+                                   "maxLength": LIMITS["centre.number"]}),
         "active": {"type": ["boolean", "string"]},
     })
     for key in ("operating_company", "street", "postcode", "website", "contact_name",
                 "contact_email", "contact_phone"):
-        centre_input[key] = _nullable(STR)
+        centre_input[key] = _nullable({"type": "string", "maxLength": LIMITS[f"centre.{key}"]})
+    centre_input["federal_state"]["maxLength"] = LIMITS["centre.federal_state"]
     assessment = _obj({
         "code": STR, "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
         "value": _nullable(DECIMAL), "not_applicable": BOOL, "reason": STR, "comment": STR,
@@ -182,8 +185,10 @@ def _schemas() -> dict:
             "fields to change.")),
         "CentrePatch": _obj({k: v for k, v in centre_input.items()}, []),
         "PlanAudit": _obj({
-            "centre_id": ID, "catalog_key": {"type": "string", "maxLength": 50},
-            "catalog_version": {"type": "string", "maxLength": 50},
+            "centre_id": ID, "catalog_key": {"type": "string", "maxLength": LIMITS["catalog.key"],
+                            "examples": ["aiz"]},
+            "catalog_version": {"type": "string", "maxLength": LIMITS["catalog.version"],
+                                "examples": ["2026"]},
             "kind": {"type": "string", "enum": [k.value for k in AuditKind]},
             "planned_on": DATE, "visit_on": _nullable(DATE), "due_on": _nullable(DATE),
             "lead_auditor_id": ID, "auditor_ids": {"type": "array", "items": ID, "minItems": 1},
@@ -208,10 +213,10 @@ def _schemas() -> dict:
             "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
             "value": _nullable({"type": ["number", "string"]}),
             "not_applicable": BOOL,
-            "reason": {"type": "string", "maxLength": 2000,
+            "reason": {"type": "string", "maxLength": LIMITS["answer.na_reason"],
                        "description": "Required with not_applicable."},
-            "comment": {"type": "string", "maxLength": 5000},
-            "finding": {"type": "string", "maxLength": 2000},
+            "comment": {"type": "string", "maxLength": LIMITS["answer.comment"]},
+            "finding": {"type": "string", "maxLength": LIMITS["answer.finding"]},
             "finding_severity": _nullable({"type": "string",
                                            "enum": ["major", "minor", "observation"]}),
             "version": {"type": "integer", "minimum": 0,
@@ -220,14 +225,14 @@ def _schemas() -> dict:
         "ReviewInput": _obj({
             "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
             "value": _nullable({"type": ["number", "string"]}),
-            "reason": {"type": "string", "maxLength": 5000},
+            "reason": {"type": "string", "maxLength": LIMITS["review.reason"]},
             "agree": {"type": "boolean", "description": "Agree with the team (undo an adjustment)."},
         }, []),
         "TransitionInput": _obj({
             "action": {"type": "string", "enum": [a.value for a in Action]},
-            "note": {"type": "string", "maxLength": 5000},
+            "note": {"type": "string", "maxLength": LIMITS["transition.note"]},
             "decision": _nullable({"type": "string", "enum": [d.value for d in Decision]}),
-            "override_reason": {"type": "string", "maxLength": 5000},
+            "override_reason": {"type": "string", "maxLength": LIMITS["transition.override_reason"]},
         }, ["action"]),
         "Score": _obj({
             "overall_percent": _nullable(PERCENT),
@@ -261,7 +266,8 @@ def _schemas() -> dict:
                 "deadline": _nullable(DATE)})},
             "pdf_sha256": _nullable(STR),
         }),
-        "StatusChange": _obj({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}),
+        "StatusChange": _obj({"reason": {"type": "string", "minLength": 1,
+                                         "maxLength": LIMITS["certificate.reason"]}}),
         "Verification": _obj({
             "number": STR,
             "status": {"type": "string", "enum": ["valid", "expiring", "expired", "suspended",
@@ -383,7 +389,7 @@ def _paths() -> dict:
         "/centres": {
             "get": _op("Centres", "Centres the user may see", {"200": _ok("CentrePage")},
                        op_id="centres", params=[
-                           _query("q", {"type": "string", "maxLength": 200},
+                           _query("q", {"type": "string", "maxLength": LIMITS["search.q"]},
                                   "Matches name or city (case and umlauts ignored)."),
                            _query("state", {"type": "string", "enum": _states()}),
                            _query("label_status", {"type": "string",

@@ -406,6 +406,9 @@ FIRST_FOUNDING_YEAR = 1950
 #: The text fields with their limit in :data:`audit_app.services.inputs.LIMITS`.
 TEXT_FIELDS = ("name", "operating_company", "street", "city", "contact_name", "contact_email",
                "contact_phone", "website")
+#: Numbers and dates, typed as text in forms and CSV cells.
+NUMBER_FIELDS = ("founded_year", "space_m2", "tenant_count", "occupancy_percent", "staff_count",
+                 "member_since")
 #: Text fields that name someone or something: invisible and text-direction characters are
 #: refused there (they make one name look like another).
 NAME_FIELDS = ("name", "operating_company", "city", "contact_name")
@@ -532,14 +535,26 @@ def clean_centre_data(data: Mapping[str, Any], *, today: date) -> tuple[dict[str
         if not values[key] and key not in errors:
             errors[key] = _("This field is required.")
 
+    # Their one limit first, then their format.
+    limits = {"postcode": "centre.postcode", "federal_state": "centre.federal_state",
+              **{key: "centre.number" for key in NUMBER_FIELDS}}
+    for key, limit_key in limits.items():
+        raw = data.get(key)
+        if isinstance(raw, str):
+            try:
+                inputs.clean_text(raw, limit_key, one_line=True)
+            except inputs.InputError as exc:
+                errors[key] = str(exc.message)
     values["postcode"] = _text(data.get("postcode"))
     if values["postcode"] and not _POSTCODE.match(values["postcode"]):
-        errors["postcode"] = _("A German postcode has five digits.")
+        errors.setdefault("postcode", _("A German postcode has five digits."))
         values["postcode"] = ""
 
     raw_state = _text(data.get("federal_state"))
     values["federal_state"] = parse_federal_state(raw_state)
-    if not raw_state:
+    if "federal_state" in errors:
+        pass
+    elif not raw_state:
         errors["federal_state"] = _("Please choose a federal state.")
     elif values["federal_state"] is None:
         errors["federal_state"] = _(
@@ -549,17 +564,17 @@ def clean_centre_data(data: Mapping[str, Any], *, today: date) -> tuple[dict[str
     values["founded_year"], problem = _parse_int(data.get("founded_year"), FIRST_FOUNDING_YEAR,
                                                  today.year, year=True)
     if problem:
-        errors["founded_year"] = problem
+        errors.setdefault("founded_year", problem)
     for key, (low, high) in _INT_RANGES.items():
         values[key], problem = _parse_int(data.get(key), low, high)
         if problem:
-            errors[key] = problem
+            errors.setdefault(key, problem)
     values["occupancy_percent"], problem = _parse_occupancy(data.get("occupancy_percent"))
     if problem:
-        errors["occupancy_percent"] = problem
+        errors.setdefault("occupancy_percent", problem)
     values["member_since"], problem = _parse_date(data.get("member_since"), today)
     if problem:
-        errors["member_since"] = problem
+        errors.setdefault("member_since", problem)
     values["active"], problem = _parse_bool(data.get("active"))
     if problem:
         errors["active"] = problem
