@@ -64,8 +64,8 @@ class ServiceForm(FlaskForm):
                 inputs.clean_text(field.data, self.max_length(name), name=name in self.names,
                                   one_line=not isinstance(field, (TextAreaField, PasswordField)))
             except inputs.InputError as exc:
-                if not field.errors:
-                    field.errors = [*field.errors, str(exc.message)]
+                # This rule comes first: what cannot be stored is not checked further.
+                field.errors = [str(exc.message)]
                 valid = False
         return valid
 

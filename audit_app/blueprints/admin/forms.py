@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitF
 from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ...labels import label
-from ...services import users
+from ...services import inputs, users
 from ...workflow import Role
 from ..auth.forms import service_message
 from ..forms import MultiCheckboxField, ServiceForm
@@ -115,8 +115,7 @@ class UserForm(ServiceForm):
 
     @property
     def centre_id_value(self) -> int | None:
-        data = self.centre_id.data or ""
-        return int(data) if data.isdigit() else None
+        return inputs.parse_id(self.centre_id.data or "")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Optional
 from ...services import audits as audit_service
 from ...services import inputs
 from ...services.audits import AnswerInput
-from ...workflow import AuditKind
+from ...workflow import AuditKind, Decision
 from ..forms import MultiCheckboxField, ServiceForm
 
 
@@ -75,6 +75,10 @@ class DecisionForm(ServiceForm):
     override_reason = TextAreaField(
         _l("Justification (required when the decision differs from the computed outcome)"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [(d.value, d.value) for d in Decision]  # views label them
 
 
 class EvidenceForm(ServiceForm):

@@ -192,7 +192,9 @@ def transition(audit_id: int, action: str):
     if action_enum is Action.DECIDE:
         form.decision.choices = [(d.value, d.value) for d in Decision]
     if not form.validate_on_submit():
-        flash(_("Please check the form."), "error")
+        problems = [str(m) for messages in form.errors.values() for m in messages]
+        for message in problems or [_("Please check the form.")]:
+            flash(message, "error")
         return redirect(url_for("audits.detail", audit_id=audit.id))
     kwargs = {"note": form.note.data or ""}
     if action_enum is Action.DECIDE:
