@@ -30,8 +30,62 @@ class ReportRenderFailed(RenderFailed):
     code = "report_unavailable"
 
 
+def report_source(audit: Audit):
+    """Everything the report shows, as a :class:`~audit_app.pdf.report.ReportSource`.
+
+    The scored sheet, the team with names, the last submission, the newest certificate's
+    conditions and the decider: a fixed number of queries whatever the number of criteria.
+    """
+    from flask import current_app
+    from sqlalchemy.orm import joinedload
+
+    from ..models import AuditMember, Certificate, Event, EventAction
+    from ..pdf.report import ReportSource
+    from ..workflow import Decision
+    from .certificates import BERLIN, decision_day
+    from .checklist import audit_sheet
+
+    members = list(db.session.scalars(
+        sa.select(AuditMember).where(AuditMember.audit_id == audit.id)
+        .options(joinedload(AuditMember.user)).order_by(AuditMember.position)
+    ))
+    submitted_at = db.session.scalar(
+        sa.select(sa.func.max(Event.occurred_at))
+        .where(Event.audit_id == audit.id, Event.action == EventAction.AUDIT_SUBMIT)
+    )
+    conditions = []
+    if audit.decision is Decision.AWARD_WITH_CONDITIONS:
+        conditions = db.session.scalar(
+            sa.select(Certificate.conditions).where(Certificate.audit_id == audit.id)
+            .order_by(Certificate.id.desc()).limit(1)
+        ) or []
+    decided = audit.status is AuditStatus.DECIDED and audit.decided_at is not None
+    # By id, not through audit.decided_by: within the deciding transaction that relationship
+    # may still hold what it was loaded as before the decision.
+    decided_by = db.session.get(User, audit.decided_by_id) if decided and audit.decided_by_id else None
+    return ReportSource(
+        audit=audit,
+        sheet=audit_sheet(audit),
+        members=[(m.team_role, m.user.name) for m in members],
+        submitted_on=decision_day(submitted_at) if submitted_at else None,
+        decided=decided,
+        decided_on=decision_day(audit.decided_at) if decided else None,
+        decided_at_local=audit.decided_at.astimezone(BERLIN) if decided else None,
+        decided_by_name=decided_by.name if decided_by is not None else "",
+        conditions=conditions,
+        association_name=current_app.config["ASSOCIATION_NAME"],
+    )
+
+
+def report_context(audit: Audit, lang: str = "de") -> dict:
+    """Plain values for the report template (:func:`audit_app.pdf.report.build_context`)."""
+    from ..pdf.report import build_context
+
+    return build_context(report_source(audit), lang)
+
+
 def _render(audit: Audit, lang: str) -> bytes:
-    from ..pdf.report import render_report, report_context
+    from ..pdf.report import render_report
 
     try:
         return render_report(report_context(audit, lang))

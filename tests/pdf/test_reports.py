@@ -350,7 +350,7 @@ def _centre():
 
 
 def test_context_queries_do_not_grow_with_the_criteria(app, team):
-    from audit_app.pdf.report import report_context
+    from audit_app.services.reports import report_context
 
     counts = {}
     for per_category in (6, 57):  # 42 and 399 criteria
