@@ -1,12 +1,13 @@
-"""Reading API requests: the JSON body, typed fields, query arguments, pagination.
+"""Reading API requests: the JSON body, query arguments, pagination.
 
 Everything that is not what the OpenAPI description promises is refused here, before any
-service runs: 400 for a body that is not a JSON object, 422 naming each bad field.
+service runs: 400 for a body that is not a JSON object (or nested too deeply), 413 for one
+too large, 422 naming each bad field; the body's fields are checked by the pydantic models
+of :mod:`audit_app.api.schemas`.
 """
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 from flask import request
@@ -80,126 +81,6 @@ def json_body(allowed: tuple[str, ...] | None = None) -> dict:
     if fields:
         raise ApiError(422, "validation_failed", None, fields=fields)
     return data
-
-
-class Fields:
-    """Typed reading of a JSON object's fields, collecting one message per bad field."""
-
-    def __init__(self, data: dict):
-        self.data = data
-        self.errors: dict[str, str] = {}
-
-    def _get(self, key, required):
-        if key not in self.data:
-            if required:
-                self.errors[key] = _("This field is required.")
-            return _MISSING
-        return self.data[key]
-
-    def text(self, key: str, *, required: bool = False, default: str = "",
-             max_length: int | str = 5000) -> str:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return default
-        if not isinstance(value, str):
-            self.errors[key] = _("must be a string")
-            return default
-        if isinstance(max_length, str):
-            max_length = inputs.LIMITS[max_length]
-        if len(inputs.normalise(value)) > max_length:
-            self.errors[key] = _("must be at most %(limit)s characters", limit=max_length)
-            return default
-        return value
-
-    def integer(self, key: str, *, required: bool = False, nullable: bool = True,
-                low: int | None = None, high: int | None = None) -> int | None:
-        value = self._get(key, required)
-        if value is _MISSING:
-            return None
-        if value is None:
-            if not nullable:
-                self.errors[key] = _("This field is required.")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.errors[key] = _("must be a whole number")
-            return None
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.errors[key] = _("must be between %(low)s and %(high)s", low=low, high=high)
-            return None
-        return value
-
-    def identifier(self, key: str, *, required: bool = False) -> int | None:
-        return self.integer(key, required=required, nullable=not required, low=1, high=MAX_ID)
-
-    def identifiers(self, key: str, *, required: bool = False) -> list[int]:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return []
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_ID for v in value
-        ):
-            self.errors[key] = _("must be a list of ids")
-            return []
-        return value
-
-    def boolean(self, key: str, *, default: bool = False) -> bool:
-        value = self._get(key, False)
-        if value is _MISSING or value is None:
-            return default
-        if not isinstance(value, bool):
-            self.errors[key] = _("must be true or false")
-            return default
-        return value
-
-    def number(self, key: str) -> int | float | str | None:
-        """A number (JSON number or decimal string) as sent; the services parse it with
-        :func:`audit_app.services.inputs.parse_decimal` (the same parser as the forms)."""
-        value = self._get(key, False)
-        if value is _MISSING or value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            self.errors[key] = _("must be a number")
-            return None
-        try:
-            inputs.parse_decimal(value)
-        except inputs.InputError as exc:
-            self.errors[key] = str(exc.message)
-            return None
-        return value
-
-    def day(self, key: str, *, required: bool = False) -> date | None:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return None
-        try:
-            if not isinstance(value, str) or len(value) != 10:
-                raise ValueError
-            return date.fromisoformat(value)
-        except ValueError:
-            self.errors[key] = _("must be a date as YYYY-MM-DD")
-            return None
-
-    def choice(self, key: str, choices, *, required: bool = False) -> str | None:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return None
-        if value not in {str(c) for c in choices} or not isinstance(value, str):
-            self.errors[key] = _("must be one of %(allowed)s",
-                                 allowed=", ".join(str(c) for c in choices))
-            return None
-        return value
-
-    def check(self) -> None:
-        if self.errors:
-            raise ApiError(422, "validation_failed", None, fields=self.errors)
 
 
 def query_text(key: str, *, max_length: int = 200) -> str:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from ..models.certificate import CertificateStatus
 from ..services.inputs import LIMITS
 from ..workflow import Action, AuditKind, AuditStatus, Decision, Role, TeamRole
+from .schemas import body_schemas
 
 VERSION = "1.0.0"
 
@@ -71,27 +72,6 @@ def _schemas() -> dict:
         "contact_email": STR, "contact_phone": STR, "member_since": _nullable(DATE),
         "active": BOOL,
     }
-    centre_input = {key: {"type": ["string", "integer", "number", "boolean", "null"]}
-                    for key in centre_props}
-    centre_input.update({
-        "name": {"type": "string", "minLength": 1, "maxLength": LIMITS["centre.name"],
-                 "examples": ["Technologiezentrum Göttingen"]},
-        "city": {"type": "string", "maxLength": LIMITS["centre.city"], "examples": ["Göttingen"]},
-        "federal_state": {"type": "string", "examples": ["NI", "Niedersachsen"],
-                          "description": "A code such as NI or a name such as Niedersachsen."},
-        "founded_year": _nullable({"type": ["integer", "string"]}),
-        "space_m2": _nullable({"type": ["integer", "string"]}),
-        "tenant_count": _nullable({"type": ["integer", "string"]}),
-        "staff_count": _nullable({"type": ["integer", "string"]}),
-        "occupancy_percent": _nullable({"type": ["number", "string"]}),
-        "member_since": _nullable({"type": "string", "description": "YYYY-MM-DD or DD.MM.YYYY",
-                                   "maxLength": LIMITS["centre.number"]}),
-        "active": {"type": ["boolean", "string"]},
-    })
-    for key in ("operating_company", "street", "postcode", "website", "contact_name",
-                "contact_email", "contact_phone"):
-        centre_input[key] = _nullable({"type": "string", "maxLength": LIMITS[f"centre.{key}"]})
-    centre_input["federal_state"]["maxLength"] = LIMITS["centre.federal_state"]
     assessment = _obj({
         "code": STR, "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
         "value": _nullable(DECIMAL), "not_applicable": BOOL, "reason": STR, "comment": STR,
@@ -118,6 +98,7 @@ def _schemas() -> dict:
     }
     outcome = {"type": "string", "enum": ["incomplete", "refuse", "award_with_conditions", "award"]}
     return {
+        **body_schemas(),  # request bodies: generated from the pydantic models (api/schemas.py)
         "Error": _obj({
             "error": _obj({
                 "code": {"type": "string", "description": "A machine code, e.g. not_found, "
@@ -180,21 +161,6 @@ def _schemas() -> dict:
             "certificates": {"type": "array", "items": _obj({
                 "number": STR, "status": STR, "valid_from": DATE, "valid_until": DATE})},
         }),
-        "CentreInput": _obj(centre_input, ["name", "city", "federal_state"], description=(
-            "The fields of the centre form, checked by the same rules. PATCH sends only the "
-            "fields to change.")),
-        "CentrePatch": _obj({k: v for k, v in centre_input.items()}, []),
-        "PlanAudit": _obj({
-            "centre_id": ID, "catalog_key": {"type": "string", "maxLength": LIMITS["catalog.key"],
-                            "examples": ["aiz"]},
-            "catalog_version": {"type": "string", "maxLength": LIMITS["catalog.version"],
-                                "examples": ["2026"]},
-            "kind": {"type": "string", "enum": [k.value for k in AuditKind]},
-            "planned_on": DATE, "visit_on": _nullable(DATE), "due_on": _nullable(DATE),
-            "lead_auditor_id": ID, "auditor_ids": {"type": "array", "items": ID, "minItems": 1},
-            "guest_auditor_id": _nullable(ID),
-        }, ["centre_id", "catalog_key", "catalog_version", "kind", "planned_on",
-            "lead_auditor_id", "auditor_ids"]),
         "AuditSummary": _obj({**audit_summary_props, "overall_percent": _nullable(PERCENT),
                               "outcome": outcome}),
         "AuditPage": _page("AuditSummary"),
@@ -209,31 +175,6 @@ def _schemas() -> dict:
                 "blocked_by": {"type": "array", "items": STR}})},
         }),
         "Assessment": assessment,
-        "AssessmentInput": _obj({
-            "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
-            "value": _nullable({"type": ["number", "string"]}),
-            "not_applicable": BOOL,
-            "reason": {"type": "string", "maxLength": LIMITS["answer.na_reason"],
-                       "description": "Required with not_applicable."},
-            "comment": {"type": "string", "maxLength": LIMITS["answer.comment"]},
-            "finding": {"type": "string", "maxLength": LIMITS["answer.finding"]},
-            "finding_severity": _nullable({"type": "string",
-                                           "enum": ["major", "minor", "observation"]}),
-            "version": {"type": "integer", "minimum": 0,
-                        "description": "The version the answer is based on."},
-        }, ["version"]),
-        "ReviewInput": _obj({
-            "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
-            "value": _nullable({"type": ["number", "string"]}),
-            "reason": {"type": "string", "maxLength": LIMITS["review.reason"]},
-            "agree": {"type": "boolean", "description": "Agree with the team (undo an adjustment)."},
-        }, []),
-        "TransitionInput": _obj({
-            "action": {"type": "string", "enum": [a.value for a in Action]},
-            "note": {"type": "string", "maxLength": LIMITS["transition.note"]},
-            "decision": _nullable({"type": "string", "enum": [d.value for d in Decision]}),
-            "override_reason": {"type": "string", "maxLength": LIMITS["transition.override_reason"]},
-        }, ["action"]),
         "Score": _obj({
             "overall_percent": _nullable(PERCENT),
             "categories": {"type": "array", "items": _obj({
@@ -266,8 +207,6 @@ def _schemas() -> dict:
                 "deadline": _nullable(DATE)})},
             "pdf_sha256": _nullable(STR),
         }),
-        "StatusChange": _obj({"reason": {"type": "string", "minLength": 1,
-                                         "maxLength": LIMITS["certificate.reason"]}}),
         "Verification": _obj({
             "number": STR,
             "status": {"type": "string", "enum": ["valid", "expiring", "expired", "suspended",

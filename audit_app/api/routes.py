@@ -30,13 +30,11 @@ from ..services import users as user_service
 from ..services.errors import TransitionRefused, ValidationFailed, VersionConflict
 from ..services.scoring import score_audit, score_audits
 from ..templating import current_lang
-from ..workflow import Action, AuditKind, AuditStatus, Decision, RefusalCode, Role
-from . import bp
+from ..workflow import AuditStatus, RefusalCode, Role
+from . import bp, schemas
 from . import serializers as out
 from .auth import public
 from .helpers import (
-    MAX_ID,
-    Fields,
     api_user,
     json_body,
     page_args,
@@ -46,6 +44,7 @@ from .helpers import (
     query_text,
     require,
 )
+from .schemas import parse_body
 
 #: Id converter; ids beyond MAX_ID are answered 404 by the loaders (a converter limit would
 #: make werkzeug answer 405 for the method-less path).
@@ -174,25 +173,11 @@ def centres():
     return jsonify(paginated(items, page=result.page, per_page=per_page, total=result.total))
 
 
-_CENTRE_TYPES = {
-    "founded_year": (int, str), "space_m2": (int, str), "tenant_count": (int, str),
-    "staff_count": (int, str), "occupancy_percent": (int, float, str), "active": (bool, str),
-}
-
-
 def _centre_data(partial: bool) -> dict:
-    body = json_body(allowed=out.CENTRE_FIELDS)
-    errors = {}
-    for key, value in body.items():
-        allowed = _CENTRE_TYPES.get(key, (str,))
-        if value is not None and not isinstance(value, allowed):
-            errors[key] = _("invalid value")
-    if not partial:
-        for key in centre_service.REQUIRED_COLUMNS:
-            if key not in body:
-                errors.setdefault(key, _("This field is required."))
-    if errors:
-        raise ApiError(422, "validation_failed", None, fields=errors)
+    """The centre body as sent (typed values or text): checked against the model, converted
+    and checked again by the service's rules."""
+    body = json_body()
+    parse_body(schemas.CentrePatch if partial else schemas.CentreInput, body)
     return body
 
 
@@ -275,26 +260,15 @@ def audits():
                              page=page, per_page=per_page, total=result.total))
 
 
-PLAN_FIELDS = ("centre_id", "catalog_key", "catalog_version", "kind", "planned_on", "visit_on",
-               "due_on", "lead_auditor_id", "auditor_ids", "guest_auditor_id")
-
 
 @bp.route("/audits", methods=["POST"])
 def plan_audit():
     """Plan an audit (working-group leads): centre, catalogue version, kind, dates, team."""
     user = api_user()
     require(perm.can_plan_audits(user))
-    f = Fields(json_body(allowed=PLAN_FIELDS))
-    centre_id = f.identifier("centre_id", required=True)
-    key = f.text("catalog_key", required=True, max_length="catalog.key")
-    version = f.text("catalog_version", required=True, max_length="catalog.version")
-    kind = f.choice("kind", [k.value for k in AuditKind], required=True)
-    planned_on = f.day("planned_on", required=True)
-    visit_on, due_on = f.day("visit_on"), f.day("due_on")
-    lead_id = f.identifier("lead_auditor_id", required=True)
-    auditor_ids = f.identifiers("auditor_ids", required=True)
-    guest_id = f.identifier("guest_auditor_id")
-    f.check()
+    body = parse_body(schemas.PlanAudit, json_body())
+    centre_id, key, version = body.centre_id, body.catalog_key, body.catalog_version
+    lead_id, auditor_ids, guest_id = body.lead_auditor_id, body.auditor_ids, body.guest_auditor_id
     errors = {}
     centre = db.session.get(Centre, centre_id)
     if centre is None:
@@ -317,8 +291,8 @@ def plan_audit():
         raise ApiError(422, "validation_failed", None, fields=errors)
     try:
         audit = audit_service.plan_audit(
-            centre=centre, catalog=catalog_row, kind=AuditKind(kind), planned_on=planned_on,
-            visit_on=visit_on, due_on=due_on, lead_auditor=people[lead_id],
+            centre=centre, catalog=catalog_row, kind=body.kind, planned_on=body.planned_on,
+            visit_on=body.visit_on, due_on=body.due_on, lead_auditor=people[lead_id],
             auditors=[people[i] for i in auditor_ids],
             guest=people[guest_id] if guest_id else None, actor=user,
         )
@@ -336,9 +310,6 @@ def audit(audit_id: int):
     return jsonify(_detail(_audit_or_404(audit_id)))
 
 
-ANSWER_FIELDS = ("points", "value", "not_applicable", "reason", "comment", "finding",
-                 "finding_severity", "version")
-
 
 @bp.route(f"/audits/<{ID}:audit_id>/assessments/<code>", methods=["PUT"])
 def save_assessment(audit_id: int, code: str):
@@ -352,17 +323,13 @@ def save_assessment(audit_id: int, code: str):
     assessment = audit_service.get_assessment(audit, _plain(code, 10))
     if assessment is None:
         raise ApiError(404)
-    f = Fields(json_body(allowed=ANSWER_FIELDS))
+    body = parse_body(schemas.AssessmentInput, json_body())
     answer = audit_service.AnswerInput(
-        points=f.integer("points"), value=f.number("value"),
-        not_applicable=f.boolean("not_applicable"),
-        na_reason=f.text("reason", max_length="answer.na_reason"),
-        comment=f.text("comment", max_length="answer.comment"),
-        finding=f.text("finding", max_length="answer.finding"),
-        finding_severity=f.text("finding_severity", max_length=20) or None,
+        points=body.points, value=body.value, not_applicable=body.not_applicable,
+        na_reason=body.reason, comment=body.comment, finding=body.finding,
+        finding_severity=body.finding_severity.value if body.finding_severity else None,
     )
-    version = f.integer("version", required=True, nullable=False, low=0, high=MAX_ID)
-    f.check()
+    version = body.version
     try:
         saved = audit_service.save_assessment(audit, code, answer, expected_version=version,
                                               actor=user)
@@ -375,8 +342,6 @@ def save_assessment(audit_id: int, code: str):
     db.session.commit()
     return jsonify(out.assessment(code, saved))
 
-
-REVIEW_FIELDS = ("points", "value", "reason", "agree")
 
 
 @bp.route(f"/audits/<{ID}:audit_id>/reviews/<code>", methods=["POST"])
@@ -392,10 +357,8 @@ def review(audit_id: int, code: str):
         raise ApiError(409, "not_under_review", _("This audit is not under review."))
     if audit_service.get_assessment(audit, _plain(code, 10)) is None:
         raise ApiError(404)
-    f = Fields(json_body(allowed=REVIEW_FIELDS))
-    points, value = f.integer("points"), f.number("value")
-    reason, agree = f.text("reason", max_length="review.reason"), f.boolean("agree")
-    f.check()
+    body = parse_body(schemas.ReviewInput, json_body())
+    points, value, reason, agree = body.points, body.value, body.reason, body.agree
     try:
         saved = audit_service.adjust_assessment(audit, code, actor=user, points=points,
                                                 value=value, reason=reason, agree=agree)
@@ -413,24 +376,16 @@ REFUSALS = {
     RefusalCode.INCOMPLETE: (422, "missing_criteria"),
     RefusalCode.REASON_REQUIRED: (422, "note"),
 }
-TRANSITION_FIELDS = ("action", "note", "decision", "override_reason")
-
 
 @bp.route(f"/audits/<{ID}:audit_id>/transitions", methods=["POST"])
 def transition(audit_id: int):
     """Apply a workflow action: start, submit, begin_review, request_changes, resume, decide, reopen."""
     user = api_user()
     audit = _audit_or_404(audit_id)
-    f = Fields(json_body(allowed=TRANSITION_FIELDS))
-    action = f.choice("action", [a.value for a in Action], required=True)
-    note = f.text("note", max_length="transition.note")
-    decision = f.choice("decision", [d.value for d in Decision])
-    override_reason = f.text("override_reason", max_length="transition.override_reason")
-    f.check()
+    body = parse_body(schemas.TransitionInput, json_body())
     try:
-        audit_service.transition(audit, Action(action), user, note=note,
-                                 decision=Decision(decision) if decision else None,
-                                 override_reason=override_reason)
+        audit_service.transition(audit, body.action, user, note=body.note,
+                                 decision=body.decision, override_reason=body.override_reason)
     except TransitionRefused as exc:
         status, field = REFUSALS.get(exc.refusal_code, (409, None))
         message = refusal_message(exc.refusal_code, exc.details)
@@ -510,11 +465,9 @@ def certificate_status(number: str, action: str):
     user = api_user()
     c = _certificate_or_404(number)
     require(perm.is_lead(user))
-    f = Fields(json_body(allowed=("reason",)))
-    reason = f.text("reason", required=True, max_length="certificate.reason")
-    f.check()
+    body = parse_body(schemas.StatusChange, json_body())
     try:
-        certificate_service.change_status(c, action, user, reason)
+        certificate_service.change_status(c, action, user, body.reason)
     except certificate_service.StatusChangeRefused as exc:
         raise ApiError(409, "status_change_refused", str(exc.message)) from None
     except ValidationFailed as exc:
