@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, jsonify, render_template, url_for
+from flask import jsonify, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -20,6 +20,7 @@ from ..models import (
     Centre,
     User,
 )
+from ..responses import pdf_response
 from ..services import access, documents
 from ..services import audits as audit_service
 from ..services import catalogs as catalog_service
@@ -415,13 +416,6 @@ def events(audit_id: int):
                              total=result.total))
 
 
-def _pdf(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 @bp.route(f"/audits/<{ID}:audit_id>/report.pdf")
 def report(audit_id: int):
     """The audit report as PDF in the request's language: stored once decided, a draft before."""
@@ -432,7 +426,7 @@ def report(audit_id: int):
     data = report_service.report_pdf(audit, lang, actor=api_user())  # RenderFailed: 503
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    return _pdf(data, name)
+    return pdf_response(data, name)
 
 
 # --- certificates ---------------------------------------------------------------------------
@@ -456,7 +450,7 @@ def certificate_pdf(number: str):
     data = documents.certificate_pdf(c, "de", api_user())  # rendered now if still due
     if data is None:
         raise ApiError(404)
-    return _pdf(data, f"Urkunde-{c.number}.pdf")
+    return pdf_response(data, f"Urkunde-{c.number}.pdf")
 
 
 @bp.route("/certificates/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])

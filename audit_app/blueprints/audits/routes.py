@@ -24,6 +24,7 @@ from ...permissions import (
     can_plan_audits,
     can_review,
 )
+from ...responses import pdf_response
 from ...services import access, documents
 from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
@@ -172,11 +173,7 @@ def report(audit_id: int):
         return redirect(url_for("audits.detail", audit_id=audit.id))
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    response = make_response(data)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return pdf_response(data, name)
 
 
 @bp.route("/<int:audit_id>/transition/<action>", methods=["POST"])

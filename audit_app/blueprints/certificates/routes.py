@@ -1,9 +1,10 @@
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...permissions import is_lead
+from ...responses import pdf_response
 from ...services import access, documents
 from ...services import certificates as service
 from ...services.errors import RenderFailed, ServiceError
@@ -32,11 +33,7 @@ def download(number: str):
     if data is None:
         abort(404)
     name = "Urkunde" if lang == "de" else "Certificate"
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{name}-{certificate.number}.pdf"')
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return pdf_response(data, f"{name}-{certificate.number}.pdf")
 
 
 @bp.route("/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])
