@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 description of API v1: one dict, served as JSON and rendered as /docs.
 
-Tests check that every route of the blueprint is described here and vice versa, validate
+The request bodies' schemas are generated from the pydantic models of
+:mod:`audit_app.api.schemas`; the /docs page's model is :mod:`audit_app.api.docs`. Tests check that every route of the blueprint is described here and vice versa, validate
 the description itself, and validate every response the tests receive against it.
 """
 from __future__ import annotations
@@ -446,56 +447,3 @@ def _spec() -> dict:
 def spec() -> dict:
     """The description as a fresh dict (callers may change their copy)."""
     return copy.deepcopy(_spec())
-
-
-def doc_sections(document: dict) -> list[dict]:
-    """The operations grouped by tag, with readable schema summaries, for templates/api/docs.html."""
-    schemas = document["components"]["schemas"]
-    sections = {t["name"]: [] for t in document.get("tags", [])}
-    for path, methods in document["paths"].items():
-        for method, op in methods.items():
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
-            body_name = body.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1] or None
-            sections.setdefault(op["tags"][0], []).append({
-                "method": method.upper(), "path": path, "summary": op["summary"],
-                "description": op.get("description", ""), "public": op.get("security") == [],
-                "parameters": [{"name": p["name"], "in": p["in"], "required": p["required"],
-                                "type": _type_text(p["schema"]), "description": p.get("description", "")}
-                               for p in op.get("parameters", [])],
-                "body": body_name,
-                "responses": [{"status": status, "description": r["description"],
-                               "schema": _response_schema_name(r)}
-                              for status, r in op["responses"].items()],
-            })
-    return [{"tag": tag, "operations": ops} for tag, ops in sections.items() if ops] + [
-        {"tag": "Schemas", "schemas": [
-            {"name": name, "description": s.get("description", ""),
-             "properties": [{"name": k, "type": _type_text(v),
-                             "required": k in s.get("required", ())}
-                            for k, v in s.get("properties", {}).items()]}
-            for name, s in schemas.items()]}]
-
-
-def _response_schema_name(response: dict) -> str | None:
-    for media, content in response.get("content", {}).items():
-        ref = content.get("schema", {}).get("$ref")
-        return ref.rsplit("/", 1)[-1] if ref else media
-    return None
-
-
-def _type_text(schema: dict) -> str:
-    if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
-    if "anyOf" in schema:
-        return " | ".join(_type_text(s) for s in schema["anyOf"])
-    if "allOf" in schema:
-        return " + ".join(_type_text(s) for s in schema["allOf"])
-    kind = schema.get("type", "any")
-    text = " | ".join(kind) if isinstance(kind, list) else kind
-    if kind == "array" and "items" in schema:
-        text = f"array of {_type_text(schema['items'])}"
-    if "enum" in schema:
-        text += " (" + ", ".join(str(v) for v in schema["enum"] if v is not None) + ")"
-    if "format" in schema:
-        text += f" ({schema['format']})"
-    return text

@@ -87,7 +87,8 @@ def openapi():
 @public
 def docs():
     """The API description as a readable page (rendered on the server, no JavaScript)."""
-    from .openapi import doc_sections, spec
+    from .docs import doc_sections
+    from .openapi import spec
 
     return render_template("api/docs.html", spec=spec(), sections=doc_sections(spec()),
                            title=_("API documentation"))

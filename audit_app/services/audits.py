@@ -536,3 +536,25 @@ def list_audits(actor, filters: AuditFilters = AuditFilters(), page: int = 1,
         .order_by(Audit.planned_on.desc(), Audit.id.desc())
     )
     return page_of(stmt, page, per_page, clamp=clamp)
+
+
+@dataclass(frozen=True)
+class PlanningChoices:
+    """What the planning form offers: active centres, active catalogues, active auditors."""
+
+    centres: list[Centre]
+    catalogs: list[CatalogVersion]
+    auditors: list[User]
+
+
+def planning_choices() -> PlanningChoices:
+    """The planning form's choices, by name (three queries)."""
+    from .catalogs import active_catalogs
+
+    centres = list(db.session.scalars(
+        sa.select(Centre).where(Centre.active.is_(True)).order_by(Centre.name)))
+    people = db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name)
+        .options(sa.orm.selectinload(User.role_rows))).all()
+    return PlanningChoices(centres, active_catalogs(),
+                           [u for u in people if u.has_role(Role.AUDITOR)])

@@ -273,3 +273,17 @@ def to_domain(row: CatalogVersion) -> Catalog:
             for cat in row.categories
         ),
     )
+
+
+def versions_with_counts() -> list[tuple[CatalogVersion, int]]:
+    """Every stored version with its number of criteria, newest first per key (one query)."""
+    counts = (
+        sa.select(CatalogCriterion.catalog_id, sa.func.count().label("n"))
+        .group_by(CatalogCriterion.catalog_id)
+        .subquery()
+    )
+    return [(row, count) for row, count in db.session.execute(
+        sa.select(CatalogVersion, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.catalog_id == CatalogVersion.id)
+        .order_by(CatalogVersion.key, CatalogVersion.imported_at.desc(), CatalogVersion.id.desc())
+    ).all()]

@@ -390,3 +390,9 @@ def centre_choices() -> list[tuple[int, str]]:
         sa.select(Centre.id, Centre.name, Centre.city).order_by(Centre.name, Centre.id)
     ).all()
     return [(cid, f"{name} ({city})" if city else name) for cid, name, city in rows]
+
+
+def active_users() -> list[User]:
+    """Every active user by name (e.g. to create an API token for one)."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name, User.id)))

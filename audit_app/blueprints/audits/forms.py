@@ -44,7 +44,12 @@ class PlanAuditForm(ServiceForm):
         self.guest_id.choices = [(0, "–")] + [(u.id, u.name) for u in guests]
 
     def person(self, user_id):
+        """The offered person with this id (None for anything else)."""
         return self._people.get(user_id)
+
+    def centre(self, centre_id):
+        """The offered centre with this id (None for anything else)."""
+        return self._centres.get(centre_id)
 
     def validate(self, extra_validators=None) -> bool:
         """The field checks, then the service's team rules (:func:`team_problems`)."""

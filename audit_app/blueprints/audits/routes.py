@@ -1,7 +1,6 @@
 """Audits: list, planning, the audit page, the checklist, evidence, review and decision."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -18,7 +17,7 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...labels import LABELS, refusal_message
-from ...models import Audit, Centre, DocumentKind, DocumentState, User
+from ...models import Audit, DocumentKind, DocumentState
 from ...permissions import (
     can_edit_assessments,
     can_plan_audits,
@@ -36,7 +35,7 @@ from ...services.audits import AuditFilters
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...services.inputs import parse_page
 from ...services.reports import ReportRenderFailed
-from ...workflow import Action, AuditStatus, Decision, RefusalCode, Role
+from ...workflow import Action, AuditStatus, Decision, RefusalCode
 from . import bp
 from .forms import AnswerForm, DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, ReviewForm
 
@@ -81,19 +80,11 @@ def index():
 
 
 def _plan_form() -> PlanAuditForm:
-    centres = db.session.scalars(
-        sa.select(Centre).where(Centre.active.is_(True)).order_by(Centre.name)
-    ).all()
-    people = db.session.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name)
-        .options(sa.orm.selectinload(User.role_rows))
-    ).all()
-    auditors = [u for u in people if u.has_role(Role.AUDITOR)]
-    catalogs = catalog_service.active_catalogs()
-    for c in catalogs:
+    choices = audit_service.planning_choices()
+    for c in choices.catalogs:
         c.title_label = f"{c.title(current_lang_code())} ({c.label})"
-    return PlanAuditForm(centres=centres, catalogs=catalogs, auditors=auditors, guests=auditors,
-                         kind_labels=LABELS)
+    return PlanAuditForm(centres=choices.centres, catalogs=choices.catalogs,
+                         auditors=choices.auditors, guests=choices.auditors, kind_labels=LABELS)
 
 
 def category_chart(sheet, lang: str) -> dict:
@@ -122,7 +113,7 @@ def plan():
     if form.validate_on_submit():
         try:
             audit = audit_service.plan_audit(
-                centre=db.session.get(Centre, form.centre_id.data),
+                centre=form.centre(form.centre_id.data),
                 catalog=catalog_service.get_catalog(form.catalog_id.data),
                 kind=audit_service.AuditKind(form.kind.data),
                 planned_on=form.planned_on.data,
