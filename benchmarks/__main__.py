@@ -83,7 +83,8 @@ def report_figure(audit, pairs: int):
     """P8: the report PDF of an answered 40-criterion audit (data gathering, HTML, render)
     against WeasyPrint rendering the same, already built HTML standalone."""
     from audit_app.pdf.render import render_pdf
-    from audit_app.pdf.report import report_context, report_html
+    from audit_app.pdf.report import report_html
+    from audit_app.services.reports import report_context
     from audit_app.services.reports import report_pdf
 
     html = report_html(report_context(audit, "de"))

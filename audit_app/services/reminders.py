@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Centre, Certificate, CertificateStatus, Event, User
+from ..models import Centre, Certificate, CertificateStatus, Event, EventAction, User
 from ..workflow import Role
 from . import events
 from .certificates import not_renewed
@@ -37,7 +37,7 @@ def _sent_stages(certificate_ids: list[int]) -> dict[int, set[int]]:
         return sent
     for subject_id, note in db.session.execute(
         sa.select(Event.subject_id, Event.note).where(
-            Event.subject_type == "certificate", Event.action == "reminder_sent",
+            Event.subject_type == "certificate", Event.action == EventAction.REMINDER_SENT,
             Event.subject_id.in_(certificate_ids),
         )
     ):
@@ -116,7 +116,7 @@ def send(reminders: list[Reminder], config: dict) -> int:
             smtp.send_message(message_for(reminder, sender=config["MAIL_SENDER"],
                                           association=config["ASSOCIATION_NAME"],
                                           base_url=config["BASE_URL"]))
-            events.record("reminder_sent", subject_type="certificate",
+            events.record(EventAction.REMINDER_SENT, subject_type="certificate",
                           subject_id=reminder.certificate.id, note=str(reminder.stage),
                           new={"recipients": list(reminder.recipients),
                                "valid_until": reminder.certificate.valid_until.isoformat()})

@@ -223,21 +223,28 @@ def test_reopening_marks_the_stored_reports_not_current(app, make_audit, catalog
 # --- a failing render ------------------------------------------------------------------------
 
 
-def test_failing_report_render_leaves_the_decision_unchanged(app, make_audit, catalog, team,
-                                                             monkeypatch, caplog):
+def test_a_failing_report_render_keeps_the_decision_and_is_retried(app, make_audit, catalog, team,
+                                                                  monkeypatch, caplog):
     import audit_app.pdf.report as pdf_report
 
     audit = in_review(make_audit, catalog, team)
     monkeypatch.setattr(pdf_report, "render_pdf", _broken_render)
-    with caplog.at_level(logging.ERROR), pytest.raises(report_svc.ReportRenderFailed):
+    with caplog.at_level(logging.ERROR):
         svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
-    db.session.rollback()
+        db.session.commit()
     fresh()
-    assert db.session.get(Audit, audit.id).status is AuditStatus.IN_REVIEW
-    assert db.session.get(Audit, audit.id).decision is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
     assert report_rows() == []
     assert f"audit {audit.id}" in caplog.text
+    with pytest.raises(report_svc.ReportRenderFailed):
+        draft_pdf(audit)
+    db.session.rollback()
+
+    monkeypatch.undo()
+    data = draft_pdf(audit)  # the next request renders and stores it
+    db.session.commit()
+    assert [r.lang for r in report_rows(audit.id)] == ["de"] and data.startswith(b"%PDF")
 
 
 def test_failing_report_render_shows_an_error_not_a_trace(app, client, auth, make_audit, catalog,
@@ -251,9 +258,11 @@ def test_failing_report_render_shows_an_error_not_a_trace(app, client, auth, mak
     response = client.post(f"/audits/{audit.id}/transition/decide",
                            data={"csrf_token": token, "decision": "award", "note": "Sitzung AK"},
                            follow_redirects=True)
-    assert "Der Auditbericht konnte nicht erstellt werden" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Die Entscheidung ist gespeichert" in html
+    assert "Auditbericht (Deutsch): konnte nicht erstellt werden" in html
     fresh()
-    assert db.session.get(Audit, audit.id).status is AuditStatus.IN_REVIEW
+    assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
     assert report_rows() == []
 
     with caplog.at_level(logging.ERROR):
@@ -341,7 +350,7 @@ def _centre():
 
 
 def test_context_queries_do_not_grow_with_the_criteria(app, team):
-    from audit_app.pdf.report import report_context
+    from audit_app.services.reports import report_context
 
     counts = {}
     for per_category in (6, 57):  # 42 and 399 criteria
