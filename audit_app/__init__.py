@@ -53,6 +53,13 @@ def configure(app: Flask, test_config: dict | None) -> None:
                 "SECRET_KEY in instance/config.py."
             )
         app.config["SECRET_KEY"] = _development_secret_key(app.instance_path)
+    from .storage.store import BACKENDS
+
+    if app.config["STORAGE_BACKEND"] not in BACKENDS:
+        raise ConfigurationError(
+            f"STORAGE_BACKEND is {app.config['STORAGE_BACKEND']!r}; use one of "
+            + ", ".join(f'"{b}"' for b in BACKENDS) + "."
+        )
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
@@ -151,6 +158,8 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from . import cli, cli_ops
+    from .storage import cli as storage_cli
 
     cli.init_app(app)
     cli_ops.init_app(app)
+    storage_cli.init_app(app)

@@ -377,10 +377,13 @@ class IsolatedClient(FlaskClient):
 
     The ``app`` fixture keeps an application context open for the test's factories; without
     this, every request would share it (and its ``g``, its locale and its database session)
-    instead of getting a fresh one as in production.
+    instead of getting a fresh one as in production. The response body is read inside that
+    context too (``buffered``), as a server does: a streamed download keeps its request
+    context while it streams.
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, jsonify, render_template, url_for
+from flask import jsonify, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -30,6 +30,7 @@ from ..services import checklist as checklist_service
 from ..services import users as user_service
 from ..services.errors import TransitionRefused, ValidationFailed, VersionConflict
 from ..services.scoring import score_audit, score_audits
+from ..storage.http import send_download
 from ..templating import current_lang
 from ..workflow import Action, AuditKind, AuditStatus, Decision, Role
 from . import bp
@@ -491,13 +492,6 @@ def events(audit_id: int):
                              total=total))
 
 
-def _pdf(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
-
-
 @bp.route(f"/audits/<{ID}:audit_id>/report.pdf")
 def report(audit_id: int):
     """The audit report as PDF in the request's language: stored once decided, a draft before."""
@@ -506,12 +500,12 @@ def report(audit_id: int):
     audit = _audit_or_404(audit_id)
     lang = current_lang()
     try:
-        data = report_service.report_pdf(audit, lang, actor=api_user())
+        download = report_service.open_report(audit, lang, actor=api_user())
     except ValidationFailed as exc:  # ReportRenderFailed
         raise ApiError(503, "report_unavailable", str(exc.message)) from None
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    return _pdf(data, name)
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 # --- certificates ---------------------------------------------------------------------------
@@ -535,10 +529,10 @@ def certificate(number: str):
 def certificate_pdf(number: str):
     """The certificate's stored PDF, byte for byte as issued."""
     c = _certificate_or_404(number)
-    data = certificate_service.stored_pdf(c)
-    if data is None:
+    download = certificate_service.open_pdf(c)
+    if download is None:
         raise ApiError(404)
-    return _pdf(data, f"Urkunde-{c.number}.pdf")
+    return send_download(download, mimetype="application/pdf", filename=f"Urkunde-{c.number}.pdf")
 
 
 @bp.route("/certificates/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])

@@ -13,5 +13,6 @@ from .certificate import Certificate, CertificateStatus  # noqa: F401
 from .event import AppendOnlyError, Event  # noqa: F401
 from .report import AuditReport  # noqa: F401
 from .security import LoginAttempt  # noqa: F401
+from .storage import FileChunk, StoredFile  # noqa: F401
 from .token import ApiToken  # noqa: F401
 from .user import User, UserRole  # noqa: F401

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -34,6 +33,7 @@ from ...services import reports as report_service
 from ...services.audit_actions import available_actions
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...services.reports import ReportRenderFailed
+from ...storage.http import send_download
 from ...workflow import Action, AuditStatus, Decision, Role
 from . import bp
 from .forms import DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, parse_answer
@@ -165,18 +165,14 @@ def report(audit_id: int):
     audit = _load(audit_id)
     lang = "en" if request.args.get("lang") == "en" else "de"
     try:
-        data = report_service.report_pdf(audit, lang, actor=current_user)
+        download = report_service.open_report(audit, lang, actor=current_user)
     except ReportRenderFailed as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("audits.detail", audit_id=audit.id))
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    response = make_response(data)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 @bp.route("/<int:audit_id>/transition/<action>", methods=["POST"])
@@ -313,8 +309,7 @@ def upload_evidence(audit_id: int, code: str):
         try:
             evidence_service.add_evidence(
                 audit, assessment, filename=upload.filename or "", data=upload.read(),
-                actor=current_user, files_folder=current_app.config["FILES_FOLDER"],
-                max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                actor=current_user, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
             )
         except (ValidationFailed, StorageFailed) as exc:
             db.session.rollback()
@@ -349,11 +344,10 @@ def download_evidence(audit_id: int, evidence_id: int):
     """Download an evidence file, always as an attachment under its original name."""
     audit = _load(audit_id)
     evidence = _evidence_of(audit, evidence_id)
-    path = evidence_service.storage_path(current_app.config["FILES_FOLDER"], evidence.storage_key)
-    if not path.is_file():
+    download = evidence_service.open_evidence(evidence)
+    if download is None:
         abort(404)
-    return send_file(path, mimetype=evidence.media_type, as_attachment=True,
-                     download_name=evidence.original_name, max_age=0)
+    return send_download(download, mimetype=evidence.media_type, filename=evidence.original_name)
 
 
 @bp.route("/<int:audit_id>/evidence/<int:evidence_id>/remove", methods=["POST"])

@@ -1,4 +1,4 @@
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -6,6 +6,8 @@ from ...extensions import db
 from ...permissions import can_view_audit, is_lead
 from ...services import certificates as service
 from ...services.errors import ServiceError
+from ...storage import Download
+from ...storage.http import send_download
 from . import bp
 from .forms import StatusChangeForm
 
@@ -26,9 +28,8 @@ def download(number: str):
     lang = request.args.get("lang", "de")
     if lang not in service.LANGUAGES:
         abort(404)
-    if lang == "de":
-        data = service.stored_pdf(certificate)
-    else:
+    download = service.open_pdf(certificate, lang)
+    if download is None and lang == "en":
         try:
             data = service.english_pdf(certificate)
         except ServiceError as exc:
@@ -36,14 +37,12 @@ def download(number: str):
             flash(str(exc.message), "error")
             return redirect(url_for("audits.detail", audit_id=certificate.audit_id))
         db.session.commit()  # an older certificate's English PDF was just archived
-    if data is None:
+        download = None if data is None else Download.of_bytes(data)
+    if download is None:
         abort(404)
     name = "Urkunde" if lang == "de" else "Certificate"
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{name}-{certificate.number}.pdf"')
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return send_download(download, mimetype="application/pdf",
+                         filename=f"{name}-{certificate.number}.pdf")
 
 
 @bp.route("/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])
