@@ -218,7 +218,7 @@ class Download:
 
     def __iter__(self) -> Iterator[bytes]:
         try:
-            held = self._first
+            held, self._first = self._first, b""
             while not self._done:
                 following = self._read()
                 if not following:
