@@ -136,7 +136,8 @@ def test_the_database_backend_rolls_back_with_the_caller(app):
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_the_migration_registers_the_files_the_data_names(app, backend, populated):
+@pytest.mark.usefixtures("populated")
+def test_the_migration_registers_the_files_the_data_names(app, backend):
     """Downgrade below the registry, upgrade again: every named file is registered as
     'folder', evidence with its size, PDFs without (they never recorded it)."""
     from flask_migrate import downgrade, upgrade
@@ -150,8 +151,8 @@ def test_the_migration_registers_the_files_the_data_names(app, backend, populate
     upgrade(directory=directory)
     after = {r[0]: r for r in table_rows()["stored_files"]}
     assert set(after) == set(before) and len(after) == 2 + 4  # 2 evidence; 2 certificate, 2 reports
-    for key, (_, sha256, size, backend, _created) in after.items():
-        assert backend == "folder" and sha256 == before[key][1]
+    for key, (_, sha256, size, held_by, _created) in after.items():
+        assert held_by == "folder" and sha256 == before[key][1]
         assert (size is None) == (not key.startswith("evidence/"))
 
 

@@ -117,7 +117,7 @@ def test_check_names_corrupt_and_missing_files_with_what_uses_them(app, runner, 
 
 def test_a_corrupted_source_is_not_moved_and_the_rest_is(app, runner, populated):
     named = _named()
-    bad = sorted(k for k in named if k.startswith("reports/"))[0]
+    bad = min(k for k in named if k.startswith("reports/"))
     (Path(app.config["FILES_FOLDER"]) / bad).write_bytes(b"%PDF-1.7 kaputt")
     result = runner.invoke(args=["storage", "migrate", "--to", "database"])
     assert result.exit_code == 1
