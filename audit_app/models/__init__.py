@@ -11,6 +11,7 @@ from .catalog import (  # noqa: F401
 from .centre import FEDERAL_STATES, Centre  # noqa: F401
 from .certificate import Certificate, CertificateStatus  # noqa: F401
 from .event import AppendOnlyError, Event  # noqa: F401
+from .reminder import ReminderSent  # noqa: F401
 from .report import AuditReport  # noqa: F401
 from .security import LoginAttempt  # noqa: F401
 from .storage import FileChunk, StoredFile  # noqa: F401

@@ -1,10 +1,13 @@
-"""stored files registry, file chunks
+"""stored files registry, file chunks, reminders sent
 
 - stored_files: one row per content-addressed file (evidence, certificate and report PDFs):
   its SHA-256, size and the storage backend holding the bytes. Filled here from the rows
   that name files; they were all in the files folder. Certificates and reports did not
   record their size: NULL until ``storage migrate`` sets it (the folder knows it).
 - file_chunks: the bytes of files in the database backend, 1 MiB per row.
+- reminders_sent: one row per certificate and reminder stage, unique, so that the reminders
+  command running on two servers at once sends each reminder once. Filled from the
+  reminder_sent events.
 
 Downgrade refuses while any file is held by the database backend (run
 ``flask --app audit_app storage migrate --to folder`` first): dropping file_chunks would
@@ -44,6 +47,16 @@ def upgrade():
     sa.Column('data', sa.LargeBinary(), nullable=False),
     sa.PrimaryKeyConstraint('storage_key', 'seq', name=op.f('pk_file_chunks'))
     )
+    op.create_table('reminders_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('certificate_id', sa.Integer(), nullable=False),
+    sa.Column('stage', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['certificate_id'], ['certificates.id'], name=op.f('fk_reminders_sent_certificate_id_certificates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders_sent')),
+    sa.UniqueConstraint('certificate_id', 'stage', name=op.f('uq_reminders_sent_certificate_id_stage'))
+    )
+
     # Every file named so far lives in the files folder.
     op.execute(
         "INSERT INTO stored_files (storage_key, sha256, size, backend, created_at) "
@@ -60,6 +73,12 @@ def upgrade():
         "INSERT INTO stored_files (storage_key, sha256, size, backend, created_at) "
         "SELECT storage_key, MIN(sha256), NULL, 'folder', MIN(created_at) FROM audit_reports "
         "WHERE storage_key NOT IN (SELECT storage_key FROM stored_files) GROUP BY storage_key")
+    op.execute(
+        "INSERT INTO reminders_sent (certificate_id, stage, sent_at) "
+        "SELECT subject_id, CAST(note AS INTEGER), MIN(occurred_at) FROM events "
+        "WHERE action = 'reminder_sent' AND subject_type = 'certificate' "
+        "AND note IN ('365', '180', '90', '30') "
+        "AND subject_id IN (SELECT id FROM certificates) GROUP BY subject_id, note")
 
 
 def downgrade():
@@ -69,6 +88,7 @@ def downgrade():
         raise RuntimeError(
             f"{held} file(s) are stored outside the files folder; run "
             "`flask --app audit_app storage migrate --to folder` before this downgrade")
+    op.drop_table('reminders_sent')
     op.drop_table('file_chunks')
     with op.batch_alter_table('stored_files', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stored_files_backend'))
