@@ -46,7 +46,7 @@ class DatabaseBackend(Backend):
         count = conn.scalar(sa.select(sa.func.count()).where(_chunks.c.storage_key == key))
         if not count:
             raise FileMissing(f"{key} is not in the database", key=key)
-        return _ChunkReader(conn, key, count)
+        return _ChunkReader(self._connection, key, count)
 
     def exists(self, key: str) -> bool:
         check_key(key)
@@ -69,11 +69,16 @@ class DatabaseBackend(Backend):
 
 class _ChunkReader(io.RawIOBase):
     """Reads a file's chunks one query at a time; ``read(CHUNK_SIZE)`` returns whole chunks
-    without copying them."""
+    without copying them.
 
-    def __init__(self, conn: sa.Connection, key: str, count: int):
+    The connection is asked for anew for every chunk: a streamed response is read after
+    the view returned, when the request's session has been closed and a new one serves
+    the rest of the download (the chunks of a key never change, so that is safe).
+    """
+
+    def __init__(self, connection: Callable[[], sa.Connection], key: str, count: int):
         super().__init__()
-        self._conn, self._key, self._count = conn, key, count
+        self._connection, self._key, self._count = connection, key, count
         self._next = 0
         self._chunk = b""
         self._pos = 0
@@ -85,7 +90,7 @@ class _ChunkReader(io.RawIOBase):
         while self._pos >= len(self._chunk):
             if self._next >= self._count:
                 return False
-            data = self._conn.scalar(sa.select(_chunks.c.data).where(
+            data = self._connection().scalar(sa.select(_chunks.c.data).where(
                 _chunks.c.storage_key == self._key, _chunks.c.seq == self._next))
             if data is None:  # deleted while reading: the file is gone
                 raise FileMissing(f"{self._key} disappeared while it was read", key=self._key)

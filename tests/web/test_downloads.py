@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from audit_app.extensions import db
 from audit_app.models import AuditReport, Certificate, Evidence, FileChunk, StoredFile
@@ -32,12 +34,17 @@ def _files_in_folder(app) -> list[Path]:
 def test_evidence_uploaded_and_downloaded_byte_for_byte(app, client, auth, stored):
     name, audit = stored
     auth.login(audit.lead_user.email)
-    data = PDF_BYTES + "Prüfbericht – Müller & Söhne".encode() * 5000
+    data = PDF_BYTES + "Prüfbericht – Müller & Söhne".encode() * 60_000  # two chunks
     token = csrf_token(client, f"/audits/{audit.id}/checklist")
-    upload = client.post(f"/audits/{audit.id}/checklist/B1/evidence",
-                         data={"csrf_token": token,
-                               "file": (io.BytesIO(data), "Prüfbericht Müller & Söhne.pdf")},
-                         content_type="multipart/form-data", headers={"HX-Request": "true"})
+    # Encoded here, in memory: the test client would spool a body this large to a temporary
+    # file that it never closes.
+    boundary, body = encode_multipart({
+        "csrf_token": token,
+        "file": FileStorage(io.BytesIO(data), filename="Prüfbericht Müller & Söhne.pdf",
+                            content_type="application/pdf")})
+    upload = client.post(f"/audits/{audit.id}/checklist/B1/evidence", data=body,
+                         content_type=f"multipart/form-data; boundary={boundary}",
+                         headers={"HX-Request": "true"})
     assert upload.status_code == 200
     fresh()
     evidence = db.session.scalars(sa.select(Evidence).order_by(Evidence.id.desc())).first()
