@@ -112,6 +112,16 @@ class Backend(abc.ABC):
     def open(self, key: str) -> BinaryIO:
         """A binary reader of the content (use as a context manager); FileMissing if absent."""
 
+    def open_sized(self, key: str) -> tuple[BinaryIO, int]:
+        """The reader of :meth:`open` and the content's length, found in one go where the
+        backend can (a download needs both)."""
+        reader = self.open(key)
+        try:
+            return reader, self.size(key)
+        except BaseException:
+            reader.close()
+            raise
+
     @abc.abstractmethod
     def exists(self, key: str) -> bool:
         """Whether ``key`` holds content."""

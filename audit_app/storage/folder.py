@@ -54,6 +54,10 @@ class FolderBackend(Backend):
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             raise FileMissing(f"{key} is not in the files folder", key=key) from None
 
+    def open_sized(self, key: str) -> tuple[BinaryIO, int]:
+        reader = self.open(key)
+        return reader, os.fstat(reader.fileno()).st_size
+
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 

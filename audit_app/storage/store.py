@@ -4,8 +4,8 @@ Callers see five operations — :meth:`Storage.put`, :meth:`~Storage.open` (and 
 streaming :meth:`~Storage.download`), :meth:`~Storage.exists`, :meth:`~Storage.size`,
 :meth:`~Storage.sha256` — and never a path or a backend. The registry table
 ``stored_files`` records, per key, the SHA-256, the size and which backend holds the bytes;
-reads follow the registry, so files written under one setting stay readable after the
-setting changed, and ``storage migrate`` moves them by switching their rows.
+``storage migrate`` moves files by switching their rows, ``storage check`` and backups
+follow it. Files written under one setting stay readable after the setting changed.
 
 New files go to the backend named by ``STORAGE_BACKEND`` ("folder", the default, under
 ``FILES_FOLDER``; or "database"). Everything here flushes and never commits: the registry
@@ -163,14 +163,25 @@ class Storage:
     def download(self, key: str, sha256: str) -> Download:
         """The stored file ready to be streamed, checked against ``sha256`` on the way.
 
+        Looks in the configured backend first, then in the others, without asking the
+        registry: content-addressed, any copy under the key that matches ``sha256`` is the
+        file (``storage migrate`` leaves the source copies, and the hash check refuses a
+        wrong one). That keeps a download to a file open (folder) or one query plus one
+        per chunk (database).
+
         Raises FileMissing, or CorruptFile when a file of up to one chunk (every PDF) does
         not match: that is known before a byte is sent. A larger file is checked as it
         streams and its last chunk is held back until the hash matched, so a corrupted one
         is never delivered complete (the transfer breaks off instead).
         """
-        backend, row = self._locate(key)
-        size = int(row.size) if row is not None and row.size is not None else backend.size(key)
-        return Download(backend.open(key), size=size, sha256=sha256, key=key)
+        check_key(key)
+        for name in (self.default, *sorted(set(self.backends) - {self.default})):
+            try:
+                reader, size = self.backends[name].open_sized(key)
+            except FileMissing:
+                continue
+            return Download(reader, size=size, sha256=sha256, key=key)
+        raise FileMissing(f"{key} is not stored", key=key)
 
     def read(self, key: str, sha256: str) -> bytes:
         """The whole stored file, checked against ``sha256`` (for small files such as PDFs)."""

@@ -36,7 +36,7 @@ def test_round_trip_with_the_files_in_the_database(app, runner, in_database, tmp
 
     result = runner.invoke(args=["backup", str(tmp_path / "sicherung")])
     assert result.exit_code == 0, result.output
-    assert "6 stored files are held by the database" in result.output
+    assert "6 gespeicherte Dateien liegen in der Datenbank" in result.output
     manifest = json.loads((tmp_path / "sicherung" / "manifest.json").read_text())
     assert manifest["format"] == 2
     assert {e["key"]: (e["sha256"], e["size"]) for e in manifest["stored_files"]} == registered
@@ -45,7 +45,8 @@ def test_round_trip_with_the_files_in_the_database(app, runner, in_database, tmp
     wipe(app)
     result = runner.invoke(args=["restore", str(tmp_path / "sicherung")])
     assert result.exit_code == 0, result.output
-    assert "6 stored files held by the database match the backup." in result.output
+    assert "6 in der Datenbank gespeicherte Dateien stimmen mit der Sicherung überein." \
+        in result.output
     assert table_rows() == rows_before
     store = storage.current()
     for key, (digest, _size) in registered.items():
