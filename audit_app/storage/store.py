@@ -75,8 +75,8 @@ class Storage:
         """Store ``data`` of ``kind`` ("evidence", "certificates", "reports") once.
 
         Content-addressed: the same bytes get the same key and are stored once, whoever
-        stores them. A key already registered keeps its backend; its bytes are read and
-        rewritten only if that backend lost or damaged them. Concurrent puts of the same bytes on PostgreSQL
+        stores them. A key already registered keeps its backend; its bytes there are read,
+        and only if they are lost or damaged are these bytes stored again. Concurrent puts of the same bytes on PostgreSQL
         wait for each other on the registry row instead of failing. Raises OSError (disk)
         or a database error; the caller's rollback then leaves no registry row.
         """
@@ -86,9 +86,14 @@ class Storage:
         if self._claim(key, digest, size):
             self.backends[self.default].write(key, pieces(data))
             return StoredBlob(key, digest, size)
-        backend = self.backends.get(self._backend_of(key) or "", self.backends[self.default])
-        if not self._intact(backend, key, digest):  # lost or damaged: these bytes repair it
-            backend.write(key, pieces(data))
+        backend = self.backends.get(self._backend_of(key) or "")
+        if backend is None or not self._intact(backend, key, digest):
+            # Lost or damaged where the registry says (or held by a backend this server does
+            # not reach, e.g. another server's folder): these bytes go to the configured
+            # backend, and the row follows them.
+            self.backends[self.default].write(key, pieces(data))
+            self.session.execute(sa.update(_registry).where(_registry.c.storage_key == key)
+                                 .values(backend=self.default, size=size))
         return StoredBlob(key, digest, size)
 
     @staticmethod

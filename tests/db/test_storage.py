@@ -168,3 +168,18 @@ def test_the_downgrade_refuses_while_files_live_in_the_database(app, backend):
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FileChunk)) == 1
     assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "08f8890eb5eb"
+
+
+def test_storing_bytes_another_server_holds_in_its_folder_puts_them_into_the_database(app):
+    """A row says "folder", but this server's folder does not have the file (it is on the
+    server that stored it before the move): the same upload here lands in the database."""
+    folder_store = _use(app, "folder")
+    data = b"%PDF-1.7 Mietvertrag L\xc3\xbcbeck"
+    blob = folder_store.put(data, "evidence")
+    db.session.commit()
+    (Path(app.config["FILES_FOLDER"]) / blob.key).unlink()  # "the other server's disk"
+    store = _use(app, "database")
+    assert store.put(data, "evidence") == blob
+    db.session.commit()
+    assert store.locate(blob.key).name == "database"
+    assert store.read(blob.key, blob.sha256) == data
