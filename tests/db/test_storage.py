@@ -147,7 +147,7 @@ def test_the_migration_registers_the_files_the_data_names(app, backend):
     before = {r[0]: r for r in table_rows()["stored_files"]}
     db.session.remove()
     directory = app.extensions["migrate"].directory
-    downgrade(directory=directory, revision="f1a200487c0c")
+    downgrade(directory=directory, revision="08f8890eb5eb-1")
     upgrade(directory=directory)
     after = {r[0]: r for r in table_rows()["stored_files"]}
     assert set(after) == set(before) and len(after) == 2 + 4  # 2 evidence; 2 certificate, 2 reports
@@ -164,7 +164,7 @@ def test_the_downgrade_refuses_while_files_live_in_the_database(app, backend):
     db.session.commit()
     db.session.remove()
     with pytest.raises(SystemExit):  # Flask-Migrate logs the RuntimeError and exits
-        downgrade(directory=app.extensions["migrate"].directory, revision="f1a200487c0c")
+        downgrade(directory=app.extensions["migrate"].directory, revision="08f8890eb5eb-1")
     db.session.remove()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FileChunk)) == 1
     assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == "08f8890eb5eb"

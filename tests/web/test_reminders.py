@@ -128,7 +128,7 @@ def test_the_migration_turns_sent_reminder_events_into_claims(app, backend, runn
     assert len(before) == 1
     db.session.remove()
     directory = app.extensions["migrate"].directory
-    downgrade(directory=directory, revision="f1a200487c0c")
+    downgrade(directory=directory, revision="08f8890eb5eb-1")
     upgrade(directory=directory)
     assert db.session.execute(sa.select(ReminderSent.certificate_id, ReminderSent.stage)).all() \
         == before
