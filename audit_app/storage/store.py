@@ -76,9 +76,10 @@ class Storage:
 
         Content-addressed: the same bytes get the same key and are stored once, whoever
         stores them. A key already registered keeps its backend; its bytes there are read,
-        and only if they are lost or damaged are these bytes stored again. Concurrent puts of the same bytes on PostgreSQL
-        wait for each other on the registry row instead of failing. Raises OSError (disk)
-        or a database error; the caller's rollback then leaves no registry row.
+        and only if they are lost or damaged are these bytes stored again. Concurrent puts
+        of the same bytes on PostgreSQL wait for each other on the registry row instead of
+        failing. Raises OSError (disk) or a database error; the caller's rollback then
+        leaves no registry row.
         """
         digest = hashlib.sha256(data).hexdigest()
         key = key_for(kind, digest)
