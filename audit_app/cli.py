@@ -256,13 +256,22 @@ def reminders_command(today, dry_run: bool) -> None:
     if dry_run or not config.get("MAIL_SERVER"):
         click.echo("Not sent: " + ("--dry-run." if dry_run else "no MAIL_SERVER configured."))
         return
+    # End the reading transaction first: each claim then starts a transaction of its own
+    # (SQLite cannot turn a reader into a writer once another connection has written).
+    db.session.commit()
+    sent = []
     try:
-        count = reminders.send(due, config)
+        count = reminders.send(due, config, after_each=lambda: (db.session.commit(),
+                                                                sent.append(1)))
     except OSError as exc:  # smtplib errors are OSErrors too
         db.session.rollback()
-        _fail(f"Sending failed, nothing recorded: {exc}")
+        if not sent:
+            _fail(f"Sending failed, nothing recorded: {exc}")
+        _fail(f"Sending failed after {len(sent)} reminder(s), which are recorded: {exc}")
     db.session.commit()
-    click.echo(f"Sent {count} reminder(s).")
+    skipped = sum(1 for r in due if r.recipients) - count
+    click.echo(f"Sent {count} reminder(s)."
+               + (f" {skipped} were sent by another run at the same time." if skipped else ""))
 
 
 def init_app(app: Flask) -> None:

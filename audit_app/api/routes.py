@@ -30,6 +30,7 @@ from ..services import checklist as checklist_service
 from ..services import users as user_service
 from ..services.errors import TransitionRefused, ValidationFailed, VersionConflict
 from ..services.scoring import score_audit, score_audits
+from ..storage.http import send_download
 from ..templating import current_lang
 from ..workflow import AuditStatus, RefusalCode, Role
 from . import bp, schemas
@@ -424,10 +425,10 @@ def report(audit_id: int):
 
     audit = _audit_or_404(audit_id)
     lang = current_lang()
-    data = report_service.report_pdf(audit, lang, actor=api_user())  # RenderFailed: 503
+    download = report_service.open_report(audit, lang, actor=api_user())  # RenderFailed: 503
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    return pdf_response(data, name)
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 # --- certificates ---------------------------------------------------------------------------
@@ -448,10 +449,14 @@ def certificate(number: str):
 def certificate_pdf(number: str):
     """The certificate's stored PDF, byte for byte as issued."""
     c = _certificate_or_404(number)
-    data = documents.certificate_pdf(c, "de", api_user())  # rendered now if still due
-    if data is None:
-        raise ApiError(404)
-    return pdf_response(data, f"Urkunde-{c.number}.pdf")
+    name = f"Urkunde-{c.number}.pdf"
+    download = certificate_service.open_pdf(c)
+    if download is None:
+        data = documents.certificate_pdf(c, "de", api_user())  # rendered now if still due
+        if data is None:
+            raise ApiError(404)
+        return pdf_response(data, name)
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 @bp.route("/certificates/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])

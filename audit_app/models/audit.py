@@ -165,7 +165,7 @@ class Assessment(Base):
 
 
 class Evidence(Base):
-    """An uploaded file; the bytes live under the instance folder, keyed by SHA-256."""
+    """An uploaded file; its bytes are in the file store (:mod:`audit_app.storage`) by SHA-256."""
 
     __tablename__ = "evidence"
 

@@ -5,10 +5,7 @@ so a certificate exists exactly when its decision does.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import tempfile
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +14,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from .. import storage
 from ..extensions import db
 from ..models import Audit, Certificate, CertificateStatus, EventAction, User, utcnow
 from ..scoring import Severity
@@ -100,37 +98,27 @@ def _conditions(audit: Audit, day: date, months: int) -> list[dict]:
 
 
 def store_pdf(data: bytes, folder: str = "certificates") -> tuple[str, str]:
-    """Write PDF bytes under FILES_FOLDER/<folder>/<sha256>.pdf: (sha256, storage key).
+    """Store PDF bytes of kind ``folder`` ("certificates", "reports"): (sha256, storage key).
 
-    Content-addressed: the same bytes are written once (certificates, audit reports).
+    Content-addressed (see :mod:`audit_app.storage`): the same bytes are stored once.
     """
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"{folder}/{digest}.pdf"
-    path = os.path.join(current_app.config["FILES_FOLDER"], key)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    return digest, key
+    stored = storage.current().put(data, folder)
+    return stored.sha256, stored.key
 
 
-def read_stored(key: str, sha256: str, what: str) -> bytes | None:
-    """Bytes written by :func:`store_pdf` under ``key`` if they still match ``sha256``.
+def open_stored(key: str, sha256: str, what: str) -> storage.Download | None:
+    """The file stored under ``key``, ready to stream, if it still matches ``sha256``.
 
     A missing file gives None; so does one whose hash no longer matches (logged, naming
     ``what``): such bytes are never served.
     """
-    path = os.path.join(current_app.config["FILES_FOLDER"], key)
-    if not os.path.isfile(path):
+    try:
+        return storage.current().download(key, sha256)
+    except storage.FileMissing:
         return None
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if hashlib.sha256(data).hexdigest() != sha256:
+    except storage.CorruptFile:
         log.error("stored PDF of %s does not match its SHA-256", what)
         return None
-    return data
 
 
 #: Languages a certificate is issued in; German is the original shown on verification.
@@ -144,14 +132,21 @@ def _pdf_fields(lang: str) -> tuple[str, str]:
         "pdf_en_sha256", "pdf_en_storage_key")
 
 
-def stored_pdf(certificate: Certificate, lang: str = "de") -> bytes | None:
-    """The issued PDF's bytes in ``lang``, checked against the stored SHA-256; None when missing."""
+def open_pdf(certificate: Certificate, lang: str = "de") -> storage.Download | None:
+    """The issued PDF in ``lang``, ready to stream, checked against the stored SHA-256;
+    None when missing."""
     sha_field, key_field = _pdf_fields(lang)
     key = getattr(certificate, key_field)
     if not key:
         return None
-    return read_stored(key, getattr(certificate, sha_field),
+    return open_stored(key, getattr(certificate, sha_field),
                        f"certificate {certificate.number} ({lang})")
+
+
+def stored_pdf(certificate: Certificate, lang: str = "de") -> bytes | None:
+    """The issued PDF's bytes in ``lang``, checked against the stored SHA-256; None when missing."""
+    download = open_pdf(certificate, lang)
+    return None if download is None else download.read_all()
 
 
 def render_and_store(certificate: Certificate, lang: str, actor: User | None) -> bytes:

@@ -1,7 +1,7 @@
 """Audit reports as PDF: a fresh draft while the audit is open, the stored one once decided.
 
 Every function flushes, never commits. A decided audit's report is rendered once per
-language, stored by SHA-256 beside the certificates (:func:`certificates.store_pdf`) and
+language, stored by SHA-256 like the certificates (:func:`certificates.store_pdf`) and
 served byte for byte afterwards; reopening the audit marks those rows as no longer current.
 """
 from __future__ import annotations
@@ -11,11 +11,12 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import storage
 from ..extensions import db
 from ..models import Audit, AuditReport, DocumentJob, DocumentKind, DocumentState, EventAction, User
 from ..workflow import AuditStatus
 from . import events
-from .certificates import read_stored, store_pdf
+from .certificates import open_stored, store_pdf
 from .errors import RenderFailed
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,8 @@ def current_report(audit: Audit, lang: str) -> AuditReport | None:
     )
 
 
-def report_pdf(audit: Audit, lang: str = "de", actor: User | None = None) -> bytes:
-    """The report's PDF bytes in ``lang`` ("de" or "en").
+def open_report(audit: Audit, lang: str = "de", actor: User | None = None) -> storage.Download:
+    """The report's PDF in ``lang`` ("de" or "en"), ready to stream.
 
     Decided audit: the stored current report, rendered and stored on first request when
     missing (or when its file is gone or no longer matches its hash), recorded as an event
@@ -141,14 +142,19 @@ def report_pdf(audit: Audit, lang: str = "de", actor: User | None = None) -> byt
     """
     lang = "en" if lang == "en" else "de"
     if audit.status is not AuditStatus.DECIDED:
-        return _render(audit, lang)
+        return storage.Download.of_bytes(_render(audit, lang))
     report = current_report(audit, lang)
     if report is not None:
-        data = read_stored(report.storage_key, report.sha256, f"audit report {report.id}")
-        if data is not None:
-            return data
+        download = open_stored(report.storage_key, report.sha256, f"audit report {report.id}")
+        if download is not None:
+            return download
         report.current = False  # unreadable: replaced by a fresh render below
-    return _store(audit, lang, actor)[1]
+    return storage.Download.of_bytes(_store(audit, lang, actor)[1])
+
+
+def report_pdf(audit: Audit, lang: str = "de", actor: User | None = None) -> bytes:
+    """The bytes of :func:`open_report`."""
+    return open_report(audit, lang, actor).read_all()
 
 
 def invalidate_for(audit: Audit) -> int:

@@ -50,8 +50,6 @@ ADJUSTMENT = "Strategie liegt nur als Entwurf vor – Überarbeitung im Beirat s
 
 def in_review(make_audit, catalog, team, centre=None, *, evidence=False, **overrides):
     """A complete audit with comments, submitted and under review by the working-group lead."""
-    from flask import current_app
-
     from audit_app.services import evidence as evidence_service
 
     answers = full_answers(catalog, **overrides)
@@ -62,7 +60,7 @@ def in_review(make_audit, catalog, team, centre=None, *, evidence=False, **overr
         evidence_service.add_evidence(
             audit, svc.get_assessment(audit, "A1"), filename="Gesellschaftsvertrag-Änderung.pdf",
             data=b"%PDF-1.4\n%%EOF\n", actor=team["lead_auditor"],
-            files_folder=current_app.config["FILES_FOLDER"], max_bytes=10_000)
+            max_bytes=10_000)
     svc.transition(audit, Action.SUBMIT, team["lead_auditor"])
     svc.transition(audit, Action.BEGIN_REVIEW, team["wg_lead"])
     svc.adjust_assessment(audit, "A2", actor=team["wg_lead"], points=2, reason=ADJUSTMENT)

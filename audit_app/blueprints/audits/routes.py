@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,7 +22,6 @@ from ...permissions import (
     can_plan_audits,
     can_review,
 )
-from ...responses import pdf_response
 from ...services import access, documents
 from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
@@ -35,6 +33,7 @@ from ...services.audits import AuditFilters
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...services.inputs import parse_page
 from ...services.reports import ReportRenderFailed
+from ...storage.http import send_download
 from ...workflow import Action, AuditStatus, Decision, RefusalCode
 from . import bp
 from .forms import AnswerForm, DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, ReviewForm
@@ -157,14 +156,14 @@ def report(audit_id: int):
     audit = _load(audit_id)
     lang = "en" if request.args.get("lang") == "en" else "de"
     try:
-        data = report_service.report_pdf(audit, lang, actor=current_user)
+        download = report_service.open_report(audit, lang, actor=current_user)
     except ReportRenderFailed as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("audits.detail", audit_id=audit.id))
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    return pdf_response(data, name)
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 @bp.route("/<int:audit_id>/transition/<action>", methods=["POST"])
@@ -307,8 +306,7 @@ def upload_evidence(audit_id: int, code: str):
         try:
             evidence_service.add_evidence(
                 audit, assessment, filename=upload.filename or "", data=upload.read(),
-                actor=current_user, files_folder=current_app.config["FILES_FOLDER"],
-                max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                actor=current_user, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
             )
         except (ValidationFailed, StorageFailed) as exc:
             db.session.rollback()
@@ -332,13 +330,10 @@ def download_evidence(audit_id: int, evidence_id: int):
     """Download an evidence file, always as an attachment under its original name."""
     audit = _load(audit_id)
     evidence = access.visible_evidence(audit, evidence_id)
-    path = evidence_service.storage_path(current_app.config["FILES_FOLDER"], evidence.storage_key)
-    if not path.is_file():
+    download = evidence_service.open_evidence(evidence)
+    if download is None:
         abort(404)
-    response = send_file(path, mimetype=evidence.media_type, as_attachment=True,
-                         download_name=evidence.original_name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-cache"  # revalidated, never shared
-    return response
+    return send_download(download, mimetype=evidence.media_type, filename=evidence.original_name)
 
 
 @bp.route("/<int:audit_id>/evidence/<int:evidence_id>/remove", methods=["POST"])

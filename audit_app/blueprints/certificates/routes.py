@@ -8,6 +8,7 @@ from ...responses import pdf_response
 from ...services import access, documents
 from ...services import certificates as service
 from ...services.errors import RenderFailed, ServiceError
+from ...storage.http import send_download
 from . import bp
 from .forms import StatusChangeForm
 
@@ -25,6 +26,10 @@ def download(number: str):
     lang = request.args.get("lang", "de")
     if lang not in service.LANGUAGES:
         abort(404)
+    name = f"{'Urkunde' if lang == 'de' else 'Certificate'}-{certificate.number}.pdf"
+    download = service.open_pdf(certificate, lang)
+    if download is not None:  # the stored original, streamed as issued
+        return send_download(download, mimetype="application/pdf", filename=name)
     try:  # a document still pending (or failed) is rendered now
         data = documents.certificate_pdf(certificate, lang, current_user)
     except RenderFailed as exc:
@@ -32,8 +37,7 @@ def download(number: str):
         return redirect(url_for("audits.detail", audit_id=certificate.audit_id))
     if data is None:
         abort(404)
-    name = "Urkunde" if lang == "de" else "Certificate"
-    return pdf_response(data, f"{name}-{certificate.number}.pdf")
+    return pdf_response(data, name)
 
 
 @bp.route("/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])
