@@ -137,6 +137,8 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from . import cli, cli_ops
+    from .storage import cli as storage_cli
 
     cli.init_app(app)
     cli_ops.init_app(app)
+    storage_cli.init_app(app)

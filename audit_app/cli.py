@@ -19,6 +19,7 @@ from .services.errors import ValidationFailed
 catalog_cli = AppGroup("catalog", help="Validate, import and list criteria catalogues.")
 user_cli = AppGroup("user", help="Manage users.")
 token_cli = AppGroup("token", help="Create, list and revoke API tokens.")
+documents_cli = AppGroup("documents", help="Certificate and report PDFs of decided audits.")
 
 
 def _fail(message: str) -> None:
@@ -202,6 +203,17 @@ def token_revoke(token_id: int) -> None:
     click.echo(f"Token {token_id} revoked." if changed else f"Token {token_id} was already revoked.")
 
 
+@documents_cli.command("render-pending")
+def documents_render_pending() -> None:
+    """Render every certificate and report PDF still pending or failed; exit 1 if any fails."""
+    from .services import documents
+
+    summary = documents.render_pending()
+    click.echo(f"{summary.done} document(s) rendered, {summary.failed} failed.")
+    if summary.failed:
+        _fail("Some documents could not be rendered; see the log and the audit pages.")
+
+
 @click.command("demo")
 def demo_command() -> None:
     """Load realistic demo data (idempotent) and print the demo logins."""
@@ -244,18 +256,27 @@ def reminders_command(today, dry_run: bool) -> None:
     if dry_run or not config.get("MAIL_SERVER"):
         click.echo("Not sent: " + ("--dry-run." if dry_run else "no MAIL_SERVER configured."))
         return
+    # End the reading transaction first: each claim then starts a transaction of its own
+    # (SQLite cannot turn a reader into a writer once another connection has written).
+    db.session.commit()
+    sent = []
     try:
-        count = reminders.send(due, config)
+        count = reminders.send(due, config, after_each=lambda: (db.session.commit(),
+                                                                sent.append(1)))
     except OSError as exc:  # smtplib errors are OSErrors too
         db.session.rollback()
-        _fail(f"Sending failed, nothing recorded: {exc}")
+        if not sent:
+            _fail(f"Sending failed, nothing recorded: {exc}")
+        _fail(f"Sending failed after {len(sent)} reminder(s), which are recorded: {exc}")
     db.session.commit()
-    click.echo(f"Sent {count} reminder(s).")
+    skipped = sum(1 for r in due if r.recipients) - count
+    click.echo(f"Sent {count} reminder(s)."
+               + (f" {skipped} were sent by another run at the same time." if skipped else ""))
 
 
 def init_app(app: Flask) -> None:
     for command in (init_command, demo_command, catalog_cli, user_cli, token_cli,
-                    reminders_command):
+                    documents_cli, reminders_command):
         app.cli.add_command(command)
 
 

@@ -25,6 +25,9 @@ def _backup(dest: str) -> None:
     click.echo(_("Backup written to %(dest)s: %(kind)s database, revision %(revision)s, "
                  "%(count)d files.", dest=dest, kind=manifest["database"],
                  revision=manifest["alembic_revision"], count=len(manifest["files"])))
+    if manifest["stored_files"]:
+        click.echo(_("%(count)d stored files are held by the database and its dump; each was "
+                     "checked against its SHA-256.", count=len(manifest["stored_files"])))
 
 
 @click.command("restore")
@@ -45,6 +48,14 @@ def _restore(src: str, force: bool) -> None:
         ) from None
     click.echo(_("Restored the %(kind)s database (revision %(revision)s) and %(count)d files.",
                  kind=result.database, revision=result.revision, count=result.files))
+    if result.damaged:
+        raise click.ClickException(
+            _("%(count)d stored files in the restored database do not match the backup, e.g. "
+              "%(key)s; run `flask --app audit_app storage check`.",
+              count=len(result.damaged), key=result.damaged[0]))
+    if result.stored_files:
+        click.echo(_("%(count)d stored files held by the database match the backup.",
+                     count=result.stored_files))
 
 
 def init_app(app: Flask) -> None:

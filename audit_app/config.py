@@ -24,6 +24,10 @@ CRITERIA_FOLDER = None  # default: <project>/criteria, set by the factory
 
 #: Where evidence files and stored PDFs live (default: <instance>/files).
 FILES_FOLDER = None
+#: Where new files are stored: "folder" (under FILES_FOLDER, for one server) or "database"
+#: (the bytes in the database, in 1 MiB chunks: for several app servers on one PostgreSQL).
+#: Existing files stay readable after a change; `flask storage migrate --to ...` moves them.
+STORAGE_BACKEND = "folder"
 
 #: Public base URL used in certificates' QR codes and e-mails.
 BASE_URL = "http://127.0.0.1:5000"

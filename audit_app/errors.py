@@ -15,6 +15,15 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
+from .services.errors import (
+    NotFound,
+    RenderFailed,
+    ServiceError,
+    StorageFailed,
+    TransitionRefused,
+    ValidationFailed,
+    VersionConflict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +62,19 @@ class ApiError(Exception):
         self.details = list(details) if details is not None else None
         self.extra = extra or {}
         self.headers = headers or {}
+
+
+#: Service error class → HTTP status. One handler per class answers whatever a view left
+#: uncaught: JSON under /api/, the error page elsewhere. The most specific class wins.
+SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
+    NotFound: 404,
+    ValidationFailed: 422,
+    VersionConflict: 409,
+    TransitionRefused: 409,
+    RenderFailed: 503,
+    StorageFailed: 503,
+    ServiceError: 409,
+}
 
 
 def _messages() -> dict[int, str]:
@@ -111,6 +133,17 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         return json_error(e.status, e.code, e.message, fields=e.fields, details=e.details,
                           extra=e.extra, headers=e.headers)
+
+    def service_error(e: ServiceError):
+        db.session.rollback()
+        status = next(code for cls, code in SERVICE_ERROR_STATUS.items() if isinstance(e, cls))
+        message = None if isinstance(e, NotFound) else str(e.message)
+        if _wants_json():
+            return json_error(status, e.code, message, fields=e.fields)
+        return render_error(status, message)
+
+    for cls in SERVICE_ERROR_STATUS:
+        app.register_error_handler(cls, service_error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e: CSRFError):

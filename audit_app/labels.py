@@ -6,8 +6,9 @@ from flask_babel import lazy_gettext as _l
 
 from .models.catalog import CatalogStatus
 from .models.certificate import CertificateStatus
+from .models.event import EventAction
 from .scoring import Outcome, Severity
-from .workflow import Action, AuditKind, AuditStatus, Decision, Role, TeamRole
+from .workflow import Action, AuditKind, AuditStatus, Decision, RefusalCode, Role, TeamRole
 
 LABELS = {
     AuditStatus.PLANNED: _l("planned"),
@@ -53,23 +54,44 @@ LABELS = {
 }
 
 
+#: One label per kind of event (tests/unit checks that every EventAction has one).
 EVENT_LABELS = {
-    "audit_planned": _l("Audit planned"),
-    "audit_start": _l("Audit started"),
-    "audit_submit": _l("Checklist submitted"),
-    "audit_begin_review": _l("Review begun"),
-    "audit_request_changes": _l("Changes requested"),
-    "audit_resume": _l("Work resumed"),
-    "audit_decide": _l("Decided"),
-    "audit_decision": _l("Decision recorded"),
-    "audit_reopen": _l("Audit reopened"),
-    "assessment_saved": _l("Criterion saved"),
-    "assessment_adjusted": _l("Score adjusted by the reviewer"),
-    "assessment_agreed": _l("Reviewer agreed"),
-    "evidence_added": _l("Evidence attached"),
-    "evidence_removed": _l("Evidence removed"),
-    "certificate_invalidated": _l("Certificate invalidated"),
-    "report_pdf_stored": _l("Audit report stored"),
+    EventAction.AUDIT_PLANNED: _l("Audit planned"),
+    EventAction.AUDIT_START: _l("Audit started"),
+    EventAction.AUDIT_SUBMIT: _l("Checklist submitted"),
+    EventAction.AUDIT_BEGIN_REVIEW: _l("Review begun"),
+    EventAction.AUDIT_REQUEST_CHANGES: _l("Changes requested"),
+    EventAction.AUDIT_RESUME: _l("Work resumed"),
+    EventAction.AUDIT_DECIDE: _l("Decided"),
+    EventAction.AUDIT_DECISION: _l("Decision recorded"),
+    EventAction.AUDIT_REOPEN: _l("Audit reopened"),
+    EventAction.ASSESSMENT_SAVED: _l("Criterion saved"),
+    EventAction.ASSESSMENT_ADJUSTED: _l("Score adjusted by the reviewer"),
+    EventAction.ASSESSMENT_AGREED: _l("Reviewer agreed"),
+    EventAction.EVIDENCE_ADDED: _l("Evidence attached"),
+    EventAction.EVIDENCE_REMOVED: _l("Evidence removed"),
+    EventAction.CERTIFICATE_ISSUED: _l("Certificate issued"),
+    EventAction.CERTIFICATE_PDF_STORED: _l("Certificate PDF stored"),
+    EventAction.CERTIFICATE_SUPERSEDED: _l("Certificate superseded"),
+    EventAction.CERTIFICATE_INVALIDATED: _l("Certificate invalidated"),
+    EventAction.CERTIFICATE_SUSPEND: _l("Certificate suspended"),
+    EventAction.CERTIFICATE_WITHDRAW: _l("Certificate withdrawn"),
+    EventAction.CERTIFICATE_REINSTATE: _l("Certificate reinstated"),
+    EventAction.REPORT_PDF_STORED: _l("Audit report stored"),
+    EventAction.DOCUMENT_RENDER_FAILED: _l("A PDF could not be created"),
+    EventAction.CENTRE_CREATED: _l("Centre created"),
+    EventAction.CENTRE_UPDATED: _l("Centre changed"),
+    EventAction.CATALOG_IMPORTED: _l("Catalogue imported"),
+    EventAction.CATALOG_STATUS: _l("Catalogue status changed"),
+    EventAction.USER_CREATED: _l("User created"),
+    EventAction.USER_UPDATED: _l("User changed"),
+    EventAction.USER_DEACTIVATED: _l("User deactivated"),
+    EventAction.USER_REACTIVATED: _l("User reactivated"),
+    EventAction.PASSWORD_CHANGED: _l("Password changed"),
+    EventAction.PASSWORD_RESET: _l("Password reset"),
+    EventAction.API_TOKEN_CREATED: _l("API token created"),
+    EventAction.API_TOKEN_REVOKED: _l("API token revoked"),
+    EventAction.REMINDER_SENT: _l("Renewal reminder sent"),
 }
 
 FIELD_LABELS = {
@@ -87,7 +109,11 @@ FIELD_LABELS = {
 
 
 def event_label(action: str) -> str:
-    return str(EVENT_LABELS.get(action, action))
+    """The event's label in the request's language (the stored code for a retired kind)."""
+    try:
+        return str(EVENT_LABELS[EventAction(action)])
+    except ValueError:
+        return action
 
 
 def label(value) -> str:
@@ -98,13 +124,23 @@ def label(value) -> str:
 
 
 def refusal_message(code: str, details: tuple[str, ...] = ()) -> str:
-    """A sentence saying why a workflow step was refused."""
-    if code == "incomplete":
+    """A sentence saying why a workflow step was refused (one per :class:`RefusalCode`)."""
+    try:
+        code = RefusalCode(code)
+    except ValueError:
+        code = RefusalCode.NOT_ALLOWED_FROM_STATUS
+    if code is RefusalCode.INCOMPLETE:
         return _("The checklist is not complete yet. Missing: %(codes)s.", codes=", ".join(details))
-    if code == "four_eyes":
-        return _("Four-eyes principle: members of the audit team cannot review or decide this audit.")
-    if code == "reason_required":
-        return _("Please give a reason.")
-    if code == "forbidden":
-        return _("You are not allowed to take this step.")
-    return _("This step is not possible in the audit's current status.")
+    return str(REFUSAL_MESSAGES[code])
+
+
+#: The workflow's refusals in words (tests/unit checks that every RefusalCode has one).
+REFUSAL_MESSAGES = {
+    RefusalCode.INCOMPLETE: _l("The checklist is not complete yet. Missing: %(codes)s."),
+    RefusalCode.FOUR_EYES: _l("Four-eyes principle: members of the audit team cannot review or "
+                              "decide this audit."),
+    RefusalCode.REASON_REQUIRED: _l("Please give a reason."),
+    RefusalCode.FORBIDDEN: _l("You are not allowed to take this step."),
+    RefusalCode.NOT_ALLOWED_FROM_STATUS: _l("This step is not possible in the audit's current "
+                                            "status."),
+}

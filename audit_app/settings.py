@@ -235,6 +235,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONTENT_LENGTH", Int(1024, 2 * 1024**3), "largest request body in bytes"),
     Setting("PAGE_SIZE", Int(1, 1000), "rows per page in lists"),
     Setting("PREFERRED_URL_SCHEME", Choice(("http", "https")), "the scheme of external URLs"),
+    Setting("STORAGE_BACKEND", Choice(("folder", "database")),
+            "where new files go: the files folder or the database (several app servers)"),
     Setting("SESSION_COOKIE_HTTPONLY", Bool(), "session cookie hidden from scripts"),
     Setting("SESSION_COOKIE_SAMESITE", Choice(("Lax", "Strict")), "session cookie SameSite"),
     Setting("SESSION_COOKIE_SECURE", Bool(), "session cookie only over HTTPS"),

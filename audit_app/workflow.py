@@ -46,6 +46,16 @@ class Role(StrEnum):
     CONTACT = "contact"  # centre contact
 
 
+class RefusalCode(StrEnum):
+    """Why a transition is refused (each has a sentence in ``labels.REFUSAL_MESSAGES``)."""
+
+    NOT_ALLOWED_FROM_STATUS = "not_allowed_from_status"
+    FORBIDDEN = "forbidden"
+    FOUR_EYES = "four_eyes"
+    INCOMPLETE = "incomplete"
+    REASON_REQUIRED = "reason_required"
+
+
 class TeamRole(StrEnum):
     LEAD_AUDITOR = "lead_auditor"
     AUDITOR = "auditor"
@@ -92,7 +102,7 @@ class Actor:
 class Refusal:
     """Why a transition is not allowed: a machine code and the details for the message."""
 
-    code: str  # "not_allowed_from_status" | "forbidden" | "incomplete" | "four_eyes" | "reason_required"
+    code: RefusalCode
     details: tuple[str, ...] = ()
 
 
@@ -126,15 +136,15 @@ def check_transition(
     """
     target = TRANSITIONS.get((status, action))
     if target is None:
-        return Refusal("not_allowed_from_status", (status.value, action.value))
+        return Refusal(RefusalCode.NOT_ALLOWED_FROM_STATUS, (status.value, action.value))
     if not _role_check(action, actor):
-        return Refusal("forbidden")
+        return Refusal(RefusalCode.FORBIDDEN)
     if action in (Action.BEGIN_REVIEW, Action.REQUEST_CHANGES, Action.DECIDE) and actor.team_role:
-        return Refusal("four_eyes")
+        return Refusal(RefusalCode.FOUR_EYES)
     if action is Action.SUBMIT and missing_criteria:
-        return Refusal("incomplete", tuple(missing_criteria))
+        return Refusal(RefusalCode.INCOMPLETE, tuple(missing_criteria))
     if action in (Action.REOPEN, Action.REQUEST_CHANGES) and not note.strip():
-        return Refusal("reason_required")
+        return Refusal(RefusalCode.REASON_REQUIRED)
     return target
 
 

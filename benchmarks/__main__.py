@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import data, pdf_figures
+from . import data, pdf_figures, storage_figures
 from .harness import HEADER, CountFigure, measure
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +83,8 @@ def report_figure(audit, pairs: int):
     """P8: the report PDF of an answered 40-criterion audit (data gathering, HTML, render)
     against WeasyPrint rendering the same, already built HTML standalone."""
     from audit_app.pdf.render import render_pdf
-    from audit_app.pdf.report import report_context, report_html
+    from audit_app.pdf.report import report_html
+    from audit_app.services.reports import report_context
     from audit_app.services.reports import report_pdf
 
     html = report_html(report_context(audit, "de"))
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--short", action="store_true", help="few pairs and less data: proves it runs (CI)")
     parser.add_argument("--json", metavar="PATH", help="also write the rows as JSON")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="also measure the storage figures on a throwaway PostgreSQL")
     args = parser.parse_args(argv)
     pairs = 5 if args.short else 21
     n_centres = 200 if args.short else 1000
@@ -202,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         pdf_figures.figures(app, add, client=lead, hello=hello_l, audit_id=ids["decide"],
                             lead_id=team_ids["wg_lead"], pairs=pairs,
                             renders=100 if args.short else 500)
+
+        storage_figures.figures(app, add, client=auditor, audit_id=ids["a40"],
+                                actor_id=team_ids["lead_auditor"], pairs=pairs)
+        if args.postgresql:
+            storage_figures.postgresql_figures(add, pairs=pairs, signed_in=signed_in)
 
         def load_and_validate():
             load_catalog(ROOT / "criteria" / "aiz-2026.yaml")

@@ -59,7 +59,9 @@ def figures(app, add, *, client, hello, audit_id: int, lead_id: int, pairs: int,
             audit = db.session.get(Audit, audit_id)
             lead = db.session.get(User, lead_id)
             try:
-                certificates.issue_for(audit, lead)
+                certificate = certificates.issue_for(audit, lead)
+                for lang in certificates.LANGUAGES:  # rendered after the decision's commit
+                    certificates.render_and_store(certificate, lang, lead)
             finally:
                 db.session.rollback()
                 db.session.expire_all()

@@ -136,8 +136,13 @@ def _is_serial(item) -> bool:
             or item.get_closest_marker("slow") is not None)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
-    """Group the serial tests; leave out the PostgreSQL half when ``--db`` does not select it."""
+    """Group the serial tests; leave out the PostgreSQL half when ``--db`` does not select it.
+
+    First among the hooks: xdist turns ``xdist_group`` marks into its groups in a hook of
+    its own, which would otherwise run before these marks exist (and group nothing).
+    """
     for item in items:
         if _is_serial(item):
             item.add_marker(pytest.mark.xdist_group("serial"))
@@ -377,10 +382,13 @@ class IsolatedClient(FlaskClient):
 
     The ``app`` fixture keeps an application context open for the test's factories; without
     this, every request would share it (and its ``g``, its locale and its database session)
-    instead of getting a fresh one as in production.
+    instead of getting a fresh one as in production. The response body is read inside that
+    context too (``buffered``), as a server does: a streamed download keeps its request
+    context while it streams.
     """
 
     def open(self, *args, **kwargs):
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -41,7 +41,6 @@ def build_world() -> dict:
     :func:`load_world`.
     """
     import sqlalchemy as sa
-    from flask import current_app
 
     from audit_app.extensions import db
     from audit_app.models import Certificate
@@ -77,7 +76,7 @@ def build_world() -> dict:
     evidence = evidence_service.add_evidence(
         audit, get_assessment(audit, "A2"), filename="Strategie.pdf",
         data=b"%PDF-1.4\n%%EOF\n", actor=users["auditor_on"],
-        files_folder=current_app.config["FILES_FOLDER"], max_bytes=10_000,
+        max_bytes=10_000,
     )
     db.session.commit()
     values = {"audit_id": audit.id, "centre_id": audited.id, "evidence_id": evidence.id,

@@ -1,23 +1,24 @@
-"""Reading API requests: the JSON body, typed fields, query arguments, pagination.
+"""Reading API requests: the JSON body, query arguments, pagination.
 
 Everything that is not what the OpenAPI description promises is refused here, before any
-service runs: 400 for a body that is not a JSON object, 422 naming each bad field.
+service runs: 400 for a body that is not a JSON object (or nested too deeply), 413 for one
+too large, 422 naming each bad field; the body's fields are checked by the pydantic models
+of :mod:`audit_app.api.schemas`.
 """
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import BadRequest
 
 from ..errors import ApiError
+from ..services import inputs
 
 #: The largest id a path or body may name (PostgreSQL ``integer``; SQLite would overflow later).
-MAX_ID = 2_147_483_647
+MAX_ID = inputs.MAX_ID
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 _MISSING = object()
@@ -59,11 +60,16 @@ def _check_values(value: Any, path: str, fields: dict) -> None:
 
 def json_body(allowed: tuple[str, ...] | None = None) -> dict:
     """The request's JSON object; 400 when malformed or not an object, 422 on unknown keys."""
+    if (request.content_length or 0) > inputs.MAX_JSON_BYTES:
+        raise ApiError(413)
     raw = request.get_data(cache=True)
+    if len(raw) > inputs.MAX_JSON_BYTES:
+        raise ApiError(413)
     try:
-        data = request.get_json(force=True, silent=False, cache=True) if raw.strip() else None
-    except BadRequest:
-        raise ApiError(400, "malformed_json", _("The request body is not valid JSON.")) from None
+        data = inputs.parse_json(raw) if raw.strip() else None
+    except inputs.JsonRefused as exc:
+        code = "malformed_json" if exc.code == "malformed_json" else "too_deep"
+        raise ApiError(400, code, str(exc.message)) from None
     if not isinstance(data, dict):
         raise ApiError(400, "not_an_object", _("The request body must be a JSON object."))
     fields: dict[str, str] = {}
@@ -75,121 +81,6 @@ def json_body(allowed: tuple[str, ...] | None = None) -> dict:
     if fields:
         raise ApiError(422, "validation_failed", None, fields=fields)
     return data
-
-
-class Fields:
-    """Typed reading of a JSON object's fields, collecting one message per bad field."""
-
-    def __init__(self, data: dict):
-        self.data = data
-        self.errors: dict[str, str] = {}
-
-    def _get(self, key, required):
-        if key not in self.data:
-            if required:
-                self.errors[key] = _("This field is required.")
-            return _MISSING
-        return self.data[key]
-
-    def text(self, key: str, *, required: bool = False, default: str = "",
-             max_length: int = 5000) -> str:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return default
-        if not isinstance(value, str):
-            self.errors[key] = _("must be a string")
-            return default
-        if len(value) > max_length:
-            self.errors[key] = _("must be at most %(limit)s characters", limit=max_length)
-            return default
-        return value
-
-    def integer(self, key: str, *, required: bool = False, nullable: bool = True,
-                low: int | None = None, high: int | None = None) -> int | None:
-        value = self._get(key, required)
-        if value is _MISSING:
-            return None
-        if value is None:
-            if not nullable:
-                self.errors[key] = _("This field is required.")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.errors[key] = _("must be a whole number")
-            return None
-        if (low is not None and value < low) or (high is not None and value > high):
-            self.errors[key] = _("must be between %(low)s and %(high)s", low=low, high=high)
-            return None
-        return value
-
-    def identifier(self, key: str, *, required: bool = False) -> int | None:
-        return self.integer(key, required=required, nullable=not required, low=1, high=MAX_ID)
-
-    def identifiers(self, key: str, *, required: bool = False) -> list[int]:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return []
-        if not isinstance(value, list) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= MAX_ID for v in value
-        ):
-            self.errors[key] = _("must be a list of ids")
-            return []
-        return value
-
-    def boolean(self, key: str, *, default: bool = False) -> bool:
-        value = self._get(key, False)
-        if value is _MISSING or value is None:
-            return default
-        if not isinstance(value, bool):
-            self.errors[key] = _("must be true or false")
-            return default
-        return value
-
-    def number(self, key: str) -> str | None:
-        """A number (JSON number or decimal string) as text for the services to check."""
-        value = self._get(key, False)
-        if value is _MISSING or value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            self.errors[key] = _("must be a number")
-            return None
-        if isinstance(value, str) and len(value) > 50:
-            self.errors[key] = _("must be a number")
-            return None
-        return str(value)
-
-    def day(self, key: str, *, required: bool = False) -> date | None:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return None
-        try:
-            if not isinstance(value, str) or len(value) != 10:
-                raise ValueError
-            return date.fromisoformat(value)
-        except ValueError:
-            self.errors[key] = _("must be a date as YYYY-MM-DD")
-            return None
-
-    def choice(self, key: str, choices, *, required: bool = False) -> str | None:
-        value = self._get(key, required)
-        if value is _MISSING or value is None:
-            if value is None and required:
-                self.errors[key] = _("This field is required.")
-            return None
-        if value not in {str(c) for c in choices} or not isinstance(value, str):
-            self.errors[key] = _("must be one of %(allowed)s",
-                                 allowed=", ".join(str(c) for c in choices))
-            return None
-        return value
-
-    def check(self) -> None:
-        if self.errors:
-            raise ApiError(422, "validation_failed", None, fields=self.errors)
 
 
 def query_text(key: str, *, max_length: int = 200) -> str:

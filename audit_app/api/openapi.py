@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 description of API v1: one dict, served as JSON and rendered as /docs.
 
-Tests check that every route of the blueprint is described here and vice versa, validate
+The request bodies' schemas are generated from the pydantic models of
+:mod:`audit_app.api.schemas`; the /docs page's model is :mod:`audit_app.api.docs`. Tests check that every route of the blueprint is described here and vice versa, validate
 the description itself, and validate every response the tests receive against it.
 """
 from __future__ import annotations
@@ -8,7 +9,10 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
+from ..models.certificate import CertificateStatus
+from ..services.inputs import LIMITS
 from ..workflow import Action, AuditKind, AuditStatus, Decision, Role, TeamRole
+from .schemas import body_schemas
 
 VERSION = "1.0.0"
 
@@ -69,25 +73,6 @@ def _schemas() -> dict:
         "contact_email": STR, "contact_phone": STR, "member_since": _nullable(DATE),
         "active": BOOL,
     }
-    centre_input = {key: {"type": ["string", "integer", "number", "boolean", "null"]}
-                    for key in centre_props}
-    centre_input.update({
-        "name": {"type": "string", "minLength": 1, "maxLength": 200,
-                 "examples": ["Technologiezentrum Göttingen"]},
-        "city": {"type": "string", "maxLength": 120, "examples": ["Göttingen"]},
-        "federal_state": {"type": "string", "examples": ["NI", "Niedersachsen"],
-                          "description": "A code such as NI or a name such as Niedersachsen."},
-        "founded_year": _nullable({"type": ["integer", "string"]}),
-        "space_m2": _nullable({"type": ["integer", "string"]}),
-        "tenant_count": _nullable({"type": ["integer", "string"]}),
-        "staff_count": _nullable({"type": ["integer", "string"]}),
-        "occupancy_percent": _nullable({"type": ["number", "string"]}),
-        "member_since": _nullable({"type": "string", "description": "YYYY-MM-DD or DD.MM.YYYY"}),
-        "active": {"type": ["boolean", "string"]},
-    })
-    for key in ("operating_company", "street", "postcode", "website", "contact_name",
-                "contact_email", "contact_phone"):
-        centre_input[key] = _nullable(STR)
     assessment = _obj({
         "code": STR, "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
         "value": _nullable(DECIMAL), "not_applicable": BOOL, "reason": STR, "comment": STR,
@@ -107,9 +92,14 @@ def _schemas() -> dict:
         "decision": _nullable({"type": "string", "enum": [d.value for d in Decision]}),
         "decided_at": _nullable(DATETIME),
         "team": {"type": "array", "items": team_member},
+        "certificate": _nullable(_obj({
+            "number": STR,
+            "status": {"type": "string", "enum": [s.value for s in CertificateStatus]},
+        }, description="The certificate the audit's decision issued (null for none).")),
     }
     outcome = {"type": "string", "enum": ["incomplete", "refuse", "award_with_conditions", "award"]}
     return {
+        **body_schemas(),  # request bodies: generated from the pydantic models (api/schemas.py)
         "Error": _obj({
             "error": _obj({
                 "code": {"type": "string", "description": "A machine code, e.g. not_found, "
@@ -172,19 +162,6 @@ def _schemas() -> dict:
             "certificates": {"type": "array", "items": _obj({
                 "number": STR, "status": STR, "valid_from": DATE, "valid_until": DATE})},
         }),
-        "CentreInput": _obj(centre_input, ["name"], description=(
-            "The fields of the centre form, checked by the same rules. POST needs at least "
-            "name, city and federal_state; PATCH sends only the fields to change.")),
-        "CentrePatch": _obj({k: v for k, v in centre_input.items()}, []),
-        "PlanAudit": _obj({
-            "centre_id": ID, "catalog_key": {"type": "string", "maxLength": 50},
-            "catalog_version": {"type": "string", "maxLength": 50},
-            "kind": {"type": "string", "enum": [k.value for k in AuditKind]},
-            "planned_on": DATE, "visit_on": _nullable(DATE), "due_on": _nullable(DATE),
-            "lead_auditor_id": ID, "auditor_ids": {"type": "array", "items": ID, "minItems": 1},
-            "guest_auditor_id": _nullable(ID),
-        }, ["centre_id", "catalog_key", "catalog_version", "kind", "planned_on",
-            "lead_auditor_id", "auditor_ids"]),
         "AuditSummary": _obj({**audit_summary_props, "overall_percent": _nullable(PERCENT),
                               "outcome": outcome}),
         "AuditPage": _page("AuditSummary"),
@@ -199,31 +176,6 @@ def _schemas() -> dict:
                 "blocked_by": {"type": "array", "items": STR}})},
         }),
         "Assessment": assessment,
-        "AssessmentInput": _obj({
-            "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
-            "value": _nullable({"type": ["number", "string"]}),
-            "not_applicable": BOOL,
-            "reason": {"type": "string", "maxLength": 2000,
-                       "description": "Required with not_applicable."},
-            "comment": {"type": "string", "maxLength": 5000},
-            "finding": {"type": "string", "maxLength": 2000},
-            "finding_severity": _nullable({"type": "string",
-                                           "enum": ["major", "minor", "observation"]}),
-            "version": {"type": "integer", "minimum": 0,
-                        "description": "The version the answer is based on."},
-        }, ["version"]),
-        "ReviewInput": _obj({
-            "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
-            "value": _nullable({"type": ["number", "string"]}),
-            "reason": {"type": "string", "maxLength": 5000},
-            "agree": {"type": "boolean", "description": "Agree with the team (undo an adjustment)."},
-        }, []),
-        "TransitionInput": _obj({
-            "action": {"type": "string", "enum": [a.value for a in Action]},
-            "note": {"type": "string", "maxLength": 5000},
-            "decision": _nullable({"type": "string", "enum": [d.value for d in Decision]}),
-            "override_reason": {"type": "string", "maxLength": 5000},
-        }, ["action"]),
         "Score": _obj({
             "overall_percent": _nullable(PERCENT),
             "categories": {"type": "array", "items": _obj({
@@ -256,7 +208,6 @@ def _schemas() -> dict:
                 "deadline": _nullable(DATE)})},
             "pdf_sha256": _nullable(STR),
         }),
-        "StatusChange": _obj({"reason": {"type": "string", "minLength": 1, "maxLength": 2000}}),
         "Verification": _obj({
             "number": STR,
             "status": {"type": "string", "enum": ["valid", "expiring", "expired", "suspended",
@@ -282,7 +233,8 @@ _ERRORS = {
     413: "The request body is too large (`payload_too_large`).",
     422: "Invalid input; `fields` names each bad field (`validation_failed`).",
     503: "Temporarily unavailable (`service_unavailable`), or a PDF could not be rendered "
-         "(`render_failed`, `report_unavailable`; nothing was stored).",
+         "(`render_failed`, `report_unavailable`; the failure is recorded and the PDF is "
+         "rendered again on the next request).",
 }
 
 
@@ -377,7 +329,7 @@ def _paths() -> dict:
         "/centres": {
             "get": _op("Centres", "Centres the user may see", {"200": _ok("CentrePage")},
                        op_id="centres", params=[
-                           _query("q", {"type": "string", "maxLength": 200},
+                           _query("q", {"type": "string", "maxLength": LIMITS["search.q"]},
                                   "Matches name or city (case and umlauts ignored)."),
                            _query("state", {"type": "string", "enum": _states()}),
                            _query("label_status", {"type": "string",
@@ -495,56 +447,3 @@ def _spec() -> dict:
 def spec() -> dict:
     """The description as a fresh dict (callers may change their copy)."""
     return copy.deepcopy(_spec())
-
-
-def doc_sections(document: dict) -> list[dict]:
-    """The operations grouped by tag, with readable schema summaries, for templates/api/docs.html."""
-    schemas = document["components"]["schemas"]
-    sections = {t["name"]: [] for t in document.get("tags", [])}
-    for path, methods in document["paths"].items():
-        for method, op in methods.items():
-            body = op.get("requestBody", {}).get("content", {}).get("application/json", {})
-            body_name = body.get("schema", {}).get("$ref", "").rsplit("/", 1)[-1] or None
-            sections.setdefault(op["tags"][0], []).append({
-                "method": method.upper(), "path": path, "summary": op["summary"],
-                "description": op.get("description", ""), "public": op.get("security") == [],
-                "parameters": [{"name": p["name"], "in": p["in"], "required": p["required"],
-                                "type": _type_text(p["schema"]), "description": p.get("description", "")}
-                               for p in op.get("parameters", [])],
-                "body": body_name,
-                "responses": [{"status": status, "description": r["description"],
-                               "schema": _response_schema_name(r)}
-                              for status, r in op["responses"].items()],
-            })
-    return [{"tag": tag, "operations": ops} for tag, ops in sections.items() if ops] + [
-        {"tag": "Schemas", "schemas": [
-            {"name": name, "description": s.get("description", ""),
-             "properties": [{"name": k, "type": _type_text(v),
-                             "required": k in s.get("required", ())}
-                            for k, v in s.get("properties", {}).items()]}
-            for name, s in schemas.items()]}]
-
-
-def _response_schema_name(response: dict) -> str | None:
-    for media, content in response.get("content", {}).items():
-        ref = content.get("schema", {}).get("$ref")
-        return ref.rsplit("/", 1)[-1] if ref else media
-    return None
-
-
-def _type_text(schema: dict) -> str:
-    if "$ref" in schema:
-        return schema["$ref"].rsplit("/", 1)[-1]
-    if "anyOf" in schema:
-        return " | ".join(_type_text(s) for s in schema["anyOf"])
-    if "allOf" in schema:
-        return " + ".join(_type_text(s) for s in schema["allOf"])
-    kind = schema.get("type", "any")
-    text = " | ".join(kind) if isinstance(kind, list) else kind
-    if kind == "array" and "items" in schema:
-        text = f"array of {_type_text(schema['items'])}"
-    if "enum" in schema:
-        text += " (" + ", ".join(str(v) for v in schema["enum"] if v is not None) + ")"
-    if "format" in schema:
-        text += f" ({schema['format']})"
-    return text

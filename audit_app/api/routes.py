@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Response, jsonify, render_template, url_for
+from flask import jsonify, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import permissions as perm
 from ..errors import ApiError
@@ -16,12 +16,12 @@ from ..labels import refusal_message
 from ..models import (
     FEDERAL_STATES,
     Audit,
-    AuditMember,
     CatalogVersion,
     Centre,
-    Event,
     User,
 )
+from ..responses import pdf_response
+from ..services import access, documents
 from ..services import audits as audit_service
 from ..services import catalogs as catalog_service
 from ..services import centres as centre_service
@@ -30,14 +30,13 @@ from ..services import checklist as checklist_service
 from ..services import users as user_service
 from ..services.errors import TransitionRefused, ValidationFailed, VersionConflict
 from ..services.scoring import score_audit, score_audits
+from ..storage.http import send_download
 from ..templating import current_lang
-from ..workflow import Action, AuditKind, AuditStatus, Decision, Role
-from . import bp
+from ..workflow import AuditStatus, RefusalCode, Role
+from . import bp, schemas
 from . import serializers as out
 from .auth import public
 from .helpers import (
-    MAX_ID,
-    Fields,
     api_user,
     json_body,
     page_args,
@@ -47,6 +46,7 @@ from .helpers import (
     query_text,
     require,
 )
+from .schemas import parse_body
 
 #: Id converter; ids beyond MAX_ID are answered 404 by the loaders (a converter limit would
 #: make werkzeug answer 405 for the method-less path).
@@ -88,7 +88,8 @@ def openapi():
 @public
 def docs():
     """The API description as a readable page (rendered on the server, no JavaScript)."""
-    from .openapi import doc_sections, spec
+    from .docs import doc_sections
+    from .openapi import spec
 
     return render_template("api/docs.html", spec=spec(), sections=doc_sections(spec()),
                            title=_("API documentation"))
@@ -99,25 +100,21 @@ def docs():
 def register():
     """Centres holding the label today (public), by federal state and name."""
     page, per_page = page_args()
-    rows = [
-        {"name": r["name"], "city": r["city"], "federal_state": state, "number": r["number"],
-         "valid_until": r["valid_until"].isoformat()}
-        for state, group in certificate_service.register(certificate_service.today_in_berlin())
-        for r in group
-    ]
-    start = (page - 1) * per_page
-    return jsonify(paginated(rows[start:start + per_page], page=page, per_page=per_page,
-                             total=len(rows)))
+    result = certificate_service.register_page(certificate_service.today_in_berlin(), page,
+                                               per_page)
+    items = [{**r, "valid_until": r["valid_until"].isoformat()} for r in result.items]
+    return jsonify(paginated(items, page=page, per_page=per_page, total=result.total))
 
 
 @bp.route("/verify/<number>")
 @public
 def verify(number: str):
     """A certificate's public status: the same record as /verify/<number>.json."""
-    from ..blueprints.verify.routes import _json as verification_response
-
     info = certificate_service.verification(number, certificate_service.today_in_berlin())
-    return verification_response(number, info)
+    if info is None:
+        raise ApiError(404, "not_found", _("No certificate with this number exists."))
+    status = 410 if info["status"] == "withdrawn" else 200  # Open Badges: withdrawn is gone
+    return jsonify(certificate_service.verification_record(info)), status
 
 
 # --- people and catalogues ------------------------------------------------------------------
@@ -145,21 +142,15 @@ def users():
 def catalogs():
     """Every catalogue version (key, version, titles, status)."""
     page, per_page = page_args()
-    rows = catalog_service.list_catalogs()
-    start = (page - 1) * per_page
-    return jsonify(paginated([out.catalog_summary(c) for c in rows[start:start + per_page]],
-                             page=page, per_page=per_page, total=len(rows)))
+    result = catalog_service.catalog_page(page, per_page)
+    return jsonify(paginated([out.catalog_summary(c) for c in result.items],
+                             page=page, per_page=per_page, total=result.total))
 
 
 @bp.route("/catalogs/<key>/<version>")
 def catalog(key: str, version: str):
     """One catalogue version with categories, criteria, scoring types, bands and pass rules."""
-    row = db.session.scalar(
-        sa.select(CatalogVersion).where(CatalogVersion.key == _plain(key, 50),
-                                        CatalogVersion.version == _plain(version, 50))
-    )
-    if row is None:
-        raise ApiError(404)
+    row = access.catalog_version(key, version)
     return jsonify(out.catalog_detail(row, catalog_service.domain_catalog(row.id,
                                                                           checksum=row.checksum)))
 
@@ -167,10 +158,7 @@ def catalog(key: str, version: str):
 # --- centres --------------------------------------------------------------------------------
 
 def _centre_or_404(centre_id: int) -> Centre:
-    centre = db.session.get(Centre, centre_id) if centre_id <= MAX_ID else None
-    if centre is None or not perm.can_view_centre(api_user(), centre):
-        raise ApiError(404)
-    return centre
+    return access.visible_centre(centre_id, api_user())
 
 
 @bp.route("/centres")
@@ -188,25 +176,11 @@ def centres():
     return jsonify(paginated(items, page=result.page, per_page=per_page, total=result.total))
 
 
-_CENTRE_TYPES = {
-    "founded_year": (int, str), "space_m2": (int, str), "tenant_count": (int, str),
-    "staff_count": (int, str), "occupancy_percent": (int, float, str), "active": (bool, str),
-}
-
-
 def _centre_data(partial: bool) -> dict:
-    body = json_body(allowed=out.CENTRE_FIELDS)
-    errors = {}
-    for key, value in body.items():
-        allowed = _CENTRE_TYPES.get(key, (str,))
-        if value is not None and not isinstance(value, allowed):
-            errors[key] = _("invalid value")
-        elif isinstance(value, str) and len(value) > 1000:
-            errors[key] = _("Please enter at most %(max)s characters.", max=1000)
-    if not partial and "name" not in body:
-        errors.setdefault("name", _("This field is required."))
-    if errors:
-        raise ApiError(422, "validation_failed", None, fields=errors)
+    """The centre body as sent (typed values or text): checked against the model, converted
+    and checked again by the service's rules."""
+    body = json_body()
+    parse_body(schemas.CentrePatch if partial else schemas.CentreInput, body)
     return body
 
 
@@ -267,10 +241,7 @@ def update_centre(centre_id: int):
 
 def _audit_or_404(audit_id: int) -> Audit:
     """The audit with centre, catalogue and team, if the user may see it (same rule as pages)."""
-    audit = checklist_service.load_audit(audit_id) if audit_id <= MAX_ID else None
-    if audit is None or not perm.can_view_audit(api_user(), audit):
-        raise ApiError(404)
-    return audit
+    return access.visible_audit(audit_id, api_user())
 
 
 def _detail(audit: Audit) -> dict:
@@ -283,26 +254,14 @@ def audits():
     centre_id = query_int("centre_id")
     status = query_choice("status", [s.value for s in AuditStatus])
     page, per_page = page_args()
-    conditions = [perm.audit_filter(api_user())]
-    if centre_id is not None:
-        conditions.append(Audit.centre_id == centre_id)
-    if status:
-        conditions.append(Audit.status == AuditStatus(status))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Audit).where(*conditions))
-    rows = list(db.session.scalars(
-        sa.select(Audit).where(*conditions)
-        .options(joinedload(Audit.centre), joinedload(Audit.catalog),
-                 selectinload(Audit.members).joinedload(AuditMember.user))
-        .order_by(Audit.planned_on.desc(), Audit.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
-    ))
-    results = score_audits(rows)
-    return jsonify(paginated([out.audit_summary(a, results[a.id]) for a in rows], page=page,
-                             per_page=per_page, total=total))
+    result = audit_service.list_audits(
+        api_user(), audit_service.AuditFilters(status=AuditStatus(status) if status else None,
+                                               centre_id=centre_id),
+        page, per_page, clamp=False)
+    scores = score_audits(result.items)
+    return jsonify(paginated([out.audit_summary(a, scores[a.id]) for a in result.items],
+                             page=page, per_page=per_page, total=result.total))
 
-
-PLAN_FIELDS = ("centre_id", "catalog_key", "catalog_version", "kind", "planned_on", "visit_on",
-               "due_on", "lead_auditor_id", "auditor_ids", "guest_auditor_id")
 
 
 @bp.route("/audits", methods=["POST"])
@@ -310,17 +269,9 @@ def plan_audit():
     """Plan an audit (working-group leads): centre, catalogue version, kind, dates, team."""
     user = api_user()
     require(perm.can_plan_audits(user))
-    f = Fields(json_body(allowed=PLAN_FIELDS))
-    centre_id = f.identifier("centre_id", required=True)
-    key = f.text("catalog_key", required=True, max_length=50)
-    version = f.text("catalog_version", required=True, max_length=50)
-    kind = f.choice("kind", [k.value for k in AuditKind], required=True)
-    planned_on = f.day("planned_on", required=True)
-    visit_on, due_on = f.day("visit_on"), f.day("due_on")
-    lead_id = f.identifier("lead_auditor_id", required=True)
-    auditor_ids = f.identifiers("auditor_ids", required=True)
-    guest_id = f.identifier("guest_auditor_id")
-    f.check()
+    body = parse_body(schemas.PlanAudit, json_body())
+    centre_id, key, version = body.centre_id, body.catalog_key, body.catalog_version
+    lead_id, auditor_ids, guest_id = body.lead_auditor_id, body.auditor_ids, body.guest_auditor_id
     errors = {}
     centre = db.session.get(Centre, centre_id)
     if centre is None:
@@ -343,13 +294,14 @@ def plan_audit():
         raise ApiError(422, "validation_failed", None, fields=errors)
     try:
         audit = audit_service.plan_audit(
-            centre=centre, catalog=catalog_row, kind=AuditKind(kind), planned_on=planned_on,
-            visit_on=visit_on, due_on=due_on, lead_auditor=people[lead_id],
+            centre=centre, catalog=catalog_row, kind=body.kind, planned_on=body.planned_on,
+            visit_on=body.visit_on, due_on=body.due_on, lead_auditor=people[lead_id],
             auditors=[people[i] for i in auditor_ids],
             guest=people[guest_id] if guest_id else None, actor=user,
         )
     except ValidationFailed as exc:
         raise _validation(exc, {"team": "auditor_ids", "auditors": "auditor_ids",
+                                "guest": "guest_auditor_id",
                                 "catalog": "catalog_version"}) from None
     db.session.commit()
     return _created(_detail(_audit_or_404(audit.id)), url_for("api.audit", audit_id=audit.id))
@@ -360,9 +312,6 @@ def audit(audit_id: int):
     """One audit: status, team, dates, every assessment with its version, the score, actions."""
     return jsonify(_detail(_audit_or_404(audit_id)))
 
-
-ANSWER_FIELDS = ("points", "value", "not_applicable", "reason", "comment", "finding",
-                 "finding_severity", "version")
 
 
 @bp.route(f"/audits/<{ID}:audit_id>/assessments/<code>", methods=["PUT"])
@@ -377,16 +326,13 @@ def save_assessment(audit_id: int, code: str):
     assessment = audit_service.get_assessment(audit, _plain(code, 10))
     if assessment is None:
         raise ApiError(404)
-    f = Fields(json_body(allowed=ANSWER_FIELDS))
+    body = parse_body(schemas.AssessmentInput, json_body())
     answer = audit_service.AnswerInput(
-        points=f.integer("points"), value=f.number("value"),
-        not_applicable=f.boolean("not_applicable"),
-        na_reason=f.text("reason", max_length=2000), comment=f.text("comment"),
-        finding=f.text("finding", max_length=2000),
-        finding_severity=f.text("finding_severity", max_length=20) or None,
+        points=body.points, value=body.value, not_applicable=body.not_applicable,
+        na_reason=body.reason, comment=body.comment, finding=body.finding,
+        finding_severity=body.finding_severity.value if body.finding_severity else None,
     )
-    version = f.integer("version", required=True, nullable=False, low=0, high=MAX_ID)
-    f.check()
+    version = body.version
     try:
         saved = audit_service.save_assessment(audit, code, answer, expected_version=version,
                                               actor=user)
@@ -400,8 +346,6 @@ def save_assessment(audit_id: int, code: str):
     return jsonify(out.assessment(code, saved))
 
 
-REVIEW_FIELDS = ("points", "value", "reason", "agree")
-
 
 @bp.route(f"/audits/<{ID}:audit_id>/reviews/<code>", methods=["POST"])
 def review(audit_id: int, code: str):
@@ -411,15 +355,13 @@ def review(audit_id: int, code: str):
     if not perm.is_lead(user):
         raise ApiError(403)
     if audit.team_role_of(user.id) is not None:
-        raise ApiError(403, "four_eyes", refusal_message("four_eyes"))
+        raise ApiError(403, RefusalCode.FOUR_EYES, refusal_message(RefusalCode.FOUR_EYES))
     if not perm.can_review(user, audit):
         raise ApiError(409, "not_under_review", _("This audit is not under review."))
     if audit_service.get_assessment(audit, _plain(code, 10)) is None:
         raise ApiError(404)
-    f = Fields(json_body(allowed=REVIEW_FIELDS))
-    points, value = f.integer("points"), f.number("value")
-    reason, agree = f.text("reason", max_length=5000), f.boolean("agree")
-    f.check()
+    body = parse_body(schemas.ReviewInput, json_body())
+    points, value, reason, agree = body.points, body.value, body.reason, body.agree
     try:
         saved = audit_service.adjust_assessment(audit, code, actor=user, points=points,
                                                 value=value, reason=reason, agree=agree)
@@ -431,30 +373,22 @@ def review(audit_id: int, code: str):
 
 #: Refusal codes of the workflow → (HTTP status, the field a missing input belongs to).
 REFUSALS = {
-    "not_allowed_from_status": (409, None),
-    "forbidden": (403, None),
-    "four_eyes": (403, None),
-    "incomplete": (422, "missing_criteria"),
-    "reason_required": (422, "note"),
+    RefusalCode.NOT_ALLOWED_FROM_STATUS: (409, None),
+    RefusalCode.FORBIDDEN: (403, None),
+    RefusalCode.FOUR_EYES: (403, None),
+    RefusalCode.INCOMPLETE: (422, "missing_criteria"),
+    RefusalCode.REASON_REQUIRED: (422, "note"),
 }
-TRANSITION_FIELDS = ("action", "note", "decision", "override_reason")
-
 
 @bp.route(f"/audits/<{ID}:audit_id>/transitions", methods=["POST"])
 def transition(audit_id: int):
     """Apply a workflow action: start, submit, begin_review, request_changes, resume, decide, reopen."""
     user = api_user()
     audit = _audit_or_404(audit_id)
-    f = Fields(json_body(allowed=TRANSITION_FIELDS))
-    action = f.choice("action", [a.value for a in Action], required=True)
-    note = f.text("note")
-    decision = f.choice("decision", [d.value for d in Decision])
-    override_reason = f.text("override_reason")
-    f.check()
+    body = parse_body(schemas.TransitionInput, json_body())
     try:
-        audit_service.transition(audit, Action(action), user, note=note,
-                                 decision=Decision(decision) if decision else None,
-                                 override_reason=override_reason)
+        audit_service.transition(audit, body.action, user, note=body.note,
+                                 decision=body.decision, override_reason=body.override_reason)
     except TransitionRefused as exc:
         status, field = REFUSALS.get(exc.refusal_code, (409, None))
         message = refusal_message(exc.refusal_code, exc.details)
@@ -462,8 +396,6 @@ def transition(audit_id: int):
         raise ApiError(status, exc.refusal_code, message, fields=fields,
                        details=list(exc.details)) from None
     except ValidationFailed as exc:
-        if type(exc).__name__.endswith("RenderFailed"):  # the certificate or report PDF
-            raise ApiError(503, "render_failed", str(exc.message)) from None
         raise _validation(exc) from None
     db.session.commit()
     return jsonify(_detail(audit))
@@ -481,21 +413,9 @@ def events(audit_id: int):
     """The audit trail, newest first."""
     audit = _audit_or_404(audit_id)
     page, per_page = page_args()
-    where = Event.audit_id == audit.id
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(where))
-    rows = db.session.scalars(
-        sa.select(Event).where(where).options(joinedload(Event.actor))
-        .order_by(Event.id.desc()).limit(per_page).offset((page - 1) * per_page)
-    )
-    return jsonify(paginated([out.event(e) for e in rows], page=page, per_page=per_page,
-                             total=total))
-
-
-def _pdf(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    result = checklist_service.timeline_page(audit, page, per_page)
+    return jsonify(paginated([out.event(e) for e in result.items], page=page, per_page=per_page,
+                             total=result.total))
 
 
 @bp.route(f"/audits/<{ID}:audit_id>/report.pdf")
@@ -505,22 +425,16 @@ def report(audit_id: int):
 
     audit = _audit_or_404(audit_id)
     lang = current_lang()
-    try:
-        data = report_service.report_pdf(audit, lang, actor=api_user())
-    except ValidationFailed as exc:  # ReportRenderFailed
-        raise ApiError(503, "report_unavailable", str(exc.message)) from None
+    download = report_service.open_report(audit, lang, actor=api_user())  # RenderFailed: 503
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    return _pdf(data, name)
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 # --- certificates ---------------------------------------------------------------------------
 
 def _certificate_or_404(number: str):
-    certificate = certificate_service.get_by_number(_plain(number, 20))
-    if certificate is None or not perm.can_view_audit(api_user(), certificate.audit):
-        raise ApiError(404)
-    return certificate
+    return access.visible_certificate(number, api_user())
 
 
 @bp.route("/certificates/<number>")
@@ -535,10 +449,14 @@ def certificate(number: str):
 def certificate_pdf(number: str):
     """The certificate's stored PDF, byte for byte as issued."""
     c = _certificate_or_404(number)
-    data = certificate_service.stored_pdf(c)
-    if data is None:
-        raise ApiError(404)
-    return _pdf(data, f"Urkunde-{c.number}.pdf")
+    name = f"Urkunde-{c.number}.pdf"
+    download = certificate_service.open_pdf(c)
+    if download is None:
+        data = documents.certificate_pdf(c, "de", api_user())  # rendered now if still due
+        if data is None:
+            raise ApiError(404)
+        return pdf_response(data, name)
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 @bp.route("/certificates/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])
@@ -547,11 +465,9 @@ def certificate_status(number: str, action: str):
     user = api_user()
     c = _certificate_or_404(number)
     require(perm.is_lead(user))
-    f = Fields(json_body(allowed=("reason",)))
-    reason = f.text("reason", required=True, max_length=5000)
-    f.check()
+    body = parse_body(schemas.StatusChange, json_body())
     try:
-        certificate_service.change_status(c, action, user, reason)
+        certificate_service.change_status(c, action, user, body.reason)
     except certificate_service.StatusChangeRefused as exc:
         raise ApiError(409, "status_change_refused", str(exc.message)) from None
     except ValidationFailed as exc:

@@ -122,11 +122,18 @@ def audit_summary(a, result: ScoreResult | None = None) -> dict:
         "decision": a.decision.value if a.decision else None, "decided_at": iso(a.decided_at),
         "team": [{"user_id": m.user_id, "name": m.user.name, "team_role": m.team_role.value}
                  for m in a.members],
+        "certificate": audit_certificate(a),
     }
     if result is not None:
         out["overall_percent"] = pct(result.overall_percent)
         out["outcome"] = result.outcome.value
     return out
+
+
+def audit_certificate(a) -> dict | None:
+    """The certificate the audit's decision issued (the newest): number and stored status."""
+    newest = a.certificates[0] if a.certificates else None
+    return None if newest is None else {"number": newest.number, "status": newest.status.value}
 
 
 def assessment(code: str, a) -> dict:

@@ -10,8 +10,11 @@ from .catalog import (  # noqa: F401
 )
 from .centre import FEDERAL_STATES, Centre  # noqa: F401
 from .certificate import Certificate, CertificateStatus  # noqa: F401
-from .event import AppendOnlyError, Event  # noqa: F401
+from .document import DocumentJob, DocumentKind, DocumentState  # noqa: F401
+from .event import AppendOnlyError, Event, EventAction  # noqa: F401
+from .reminder import ReminderSent  # noqa: F401
 from .report import AuditReport  # noqa: F401
 from .security import LoginAttempt, UserSession  # noqa: F401
+from .storage import FileChunk, StoredFile  # noqa: F401
 from .token import ApiToken  # noqa: F401
 from .user import User, UserRole  # noqa: F401

@@ -16,6 +16,7 @@ from .catalog import CatalogCriterion, CatalogVersion
 
 if TYPE_CHECKING:
     from .centre import Centre
+    from .certificate import Certificate
     from .user import User
 
 
@@ -61,6 +62,11 @@ class Audit(Base):
     )
     assessments: Mapped[list[Assessment]] = relationship(
         back_populates="audit", cascade="all, delete-orphan"
+    )
+    #: The certificates issued from this audit's decisions, newest first (read-only).
+    certificates: Mapped[list[Certificate]] = relationship(
+        viewonly=True, order_by="desc(Certificate.id)",
+        primaryjoin="Certificate.audit_id == Audit.id",
     )
 
     @property
@@ -159,7 +165,7 @@ class Assessment(Base):
 
 
 class Evidence(Base):
-    """An uploaded file; the bytes live under the instance folder, keyed by SHA-256."""
+    """An uploaded file; its bytes are in the file store (:mod:`audit_app.storage`) by SHA-256."""
 
     __tablename__ = "evidence"
 

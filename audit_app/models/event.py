@@ -5,6 +5,7 @@ There is no code path that updates or deletes an event: the ORM refuses both.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -14,6 +15,48 @@ from .base import Base, UTCDateTime, utcnow
 
 if TYPE_CHECKING:
     from .user import User
+
+
+class EventAction(StrEnum):
+    """Every kind of event the log knows; each has a label in both languages
+    (:data:`audit_app.labels.EVENT_LABELS`, a test checks that none is missing)."""
+
+    AUDIT_PLANNED = "audit_planned"
+    AUDIT_START = "audit_start"
+    AUDIT_SUBMIT = "audit_submit"
+    AUDIT_BEGIN_REVIEW = "audit_begin_review"
+    AUDIT_REQUEST_CHANGES = "audit_request_changes"
+    AUDIT_RESUME = "audit_resume"
+    AUDIT_DECIDE = "audit_decide"
+    AUDIT_REOPEN = "audit_reopen"
+    AUDIT_DECISION = "audit_decision"
+    ASSESSMENT_SAVED = "assessment_saved"
+    ASSESSMENT_ADJUSTED = "assessment_adjusted"
+    ASSESSMENT_AGREED = "assessment_agreed"
+    EVIDENCE_ADDED = "evidence_added"
+    EVIDENCE_REMOVED = "evidence_removed"
+    CERTIFICATE_ISSUED = "certificate_issued"
+    CERTIFICATE_PDF_STORED = "certificate_pdf_stored"
+    CERTIFICATE_SUPERSEDED = "certificate_superseded"
+    CERTIFICATE_INVALIDATED = "certificate_invalidated"
+    CERTIFICATE_SUSPEND = "certificate_suspend"
+    CERTIFICATE_WITHDRAW = "certificate_withdraw"
+    CERTIFICATE_REINSTATE = "certificate_reinstate"
+    REPORT_PDF_STORED = "report_pdf_stored"
+    DOCUMENT_RENDER_FAILED = "document_render_failed"
+    CENTRE_CREATED = "centre_created"
+    CENTRE_UPDATED = "centre_updated"
+    CATALOG_IMPORTED = "catalog_imported"
+    CATALOG_STATUS = "catalog_status"
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    PASSWORD_CHANGED = "password_changed"
+    PASSWORD_RESET = "password_reset"
+    API_TOKEN_CREATED = "api_token_created"
+    API_TOKEN_REVOKED = "api_token_revoked"
+    REMINDER_SENT = "reminder_sent"
 
 
 class AppendOnlyError(RuntimeError):

@@ -17,7 +17,7 @@ class AuditReport(Base):
     """The archived report of a decided audit in one language.
 
     Rows are kept when an audit is reopened (``current`` becomes false), so the report that
-    a decision rested on stays retrievable. The bytes live under ``FILES_FOLDER`` by SHA-256.
+    a decision rested on stays retrievable. The bytes are in the file store by SHA-256.
     """
 
     __tablename__ = "audit_reports"

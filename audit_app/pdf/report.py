@@ -1,15 +1,17 @@
-"""The audit report (Auditbericht): plain values from the database, then HTML, then PDF.
+"""The audit report (Auditbericht): a prepared source, then plain values, then HTML, then PDF.
 
-:func:`report_context` is the only place that reads ORM objects; the template sees strings,
-numbers and lists of dicts. Data comes from :func:`~audit_app.services.checklist.audit_sheet`
-(the scored assessments and their evidence) plus a few single queries, so the number of
-queries does not depend on the number of criteria.
+This module queries nothing and imports no service: :func:`audit_app.services.reports.
+report_source` gathers everything (the scored sheet, team, submission, conditions, decider)
+in a fixed number of queries and hands it over as a :class:`ReportSource`;
+:func:`build_context` turns that into the strings, numbers and lists of dicts the template
+places.
 """
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
-import sqlalchemy as sa
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from flask import current_app
@@ -20,15 +22,33 @@ from markupsafe import Markup
 from ..catalog import ScoringType
 from ..catalog.model import SCALE_LABELS, YESNO_LABELS
 from ..charts import chart_for_result
-from ..extensions import db
 from ..labels import LABELS
-from ..models import Audit, AuditMember, Certificate, Event, User
 from ..scoring import SEVERITY_ORDER, Severity, format_percent
-from ..workflow import AuditStatus, Decision
 from .certificate import format_day
 from .render import render_pdf
 
 LABEL_NAME = "Anerkanntes Innovationszentrum"
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """Everything the report shows, gathered by the service layer (no query happens here).
+
+    ``sheet`` is the scored audit sheet; ``members`` are ``(team role, name)`` pairs in team
+    order; days are already the calendar days in Berlin; ``decided_at_local`` the decision's
+    moment in Berlin time.
+    """
+
+    audit: Any
+    sheet: Any
+    members: list[tuple[Any, str]]
+    submitted_on: date | None
+    decided: bool
+    decided_on: date | None
+    decided_at_local: datetime | None
+    decided_by_name: str
+    conditions: list[dict]
+    association_name: str
 
 
 def _labels() -> dict[str, str]:
@@ -157,61 +177,31 @@ def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _when(moment, lang: str) -> str:
-    from ..services.certificates import BERLIN
-
+def _when(moment: datetime, lang: str) -> str:
     pattern = "dd.MM.yyyy, HH:mm" if lang == "de" else "d MMMM y, HH:mm"
-    return format_datetime(moment, pattern, tzinfo=BERLIN, locale=lang)
+    return format_datetime(moment, pattern, locale=lang)
 
 
 def _day(value: date | None, lang: str) -> str:
     return format_day(value, lang) if value is not None else "–"
 
 
-def _load_extras(audit: Audit) -> tuple[list[AuditMember], object, list[dict]]:
-    """Team with users, the last submission event and the audit's newest certificate's
-    conditions: one query each."""
-    from sqlalchemy.orm import joinedload
-
-    members = list(db.session.scalars(
-        sa.select(AuditMember).where(AuditMember.audit_id == audit.id)
-        .options(joinedload(AuditMember.user)).order_by(AuditMember.position)
-    ))
-    submitted_at = db.session.scalar(
-        sa.select(sa.func.max(Event.occurred_at))
-        .where(Event.audit_id == audit.id, Event.action == "audit_submit")
-    )
-    conditions = []
-    if audit.decision is Decision.AWARD_WITH_CONDITIONS:
-        conditions = db.session.scalar(
-            sa.select(Certificate.conditions).where(Certificate.audit_id == audit.id)
-            .order_by(Certificate.id.desc()).limit(1)
-        ) or []
-    return members, submitted_at, conditions
-
-
-def report_context(audit: Audit, lang: str = "de") -> dict:
+def build_context(source: ReportSource, lang: str = "de") -> dict:
     """Plain values for ``templates/pdf/report.html`` (no ORM objects escape).
 
     ``lang`` is "de" (default) or "en". The report is a draft (marked on every page) while
     the audit is not decided. Condition deadlines come from the issued certificate (3 months
     after the decision by default); a draft states the rule instead of a date.
     """
-    from ..services.certificates import decision_day
-    from ..services.checklist import audit_sheet
-
     lang = "en" if lang == "en" else "de"
-    sheet = audit_sheet(audit)
+    audit = source.audit
+    sheet = source.sheet
     result = sheet.result
     catalog = sheet.catalog
     centre = audit.centre
     catalog_row = audit.catalog
-    members, submitted_at, conditions = _load_extras(audit)
-    decided = audit.status is AuditStatus.DECIDED and audit.decided_at is not None
-    # By id, not through audit.decided_by: within the deciding transaction that relationship
-    # may still hold what it was loaded as before the decision.
-    decided_by = db.session.get(User, audit.decided_by_id) if decided and audit.decided_by_id else None
-    config = current_app.config
+    conditions = source.conditions
+    decided = source.decided
 
     with force_locale(lang):
         t = _labels()
@@ -221,8 +211,8 @@ def report_context(audit: Audit, lang: str = "de") -> dict:
         deadline_rule = t["deadline_after"] % {"months": result.deadline_months}
         kind = str(LABELS[audit.kind])
         status = str(LABELS[audit.status])
-        team = [{"role": _capitalised(str(LABELS[m.team_role])), "name": m.user.name}
-                for m in members]
+        team = [{"role": _capitalised(str(LABELS[role])), "name": name}
+                for role, name in source.members]
         outcome = _capitalised(str(LABELS[result.outcome]))
         decision = _capitalised(str(LABELS[audit.decision])) if decided else ""
         severity_titles = {Severity.MAJOR: _("Major findings"),
@@ -314,7 +304,7 @@ def report_context(audit: Audit, lang: str = "de") -> dict:
         "header": Markup(_css_string(f"{t['title']} {audit.number}")),
         "draft_css": Markup(_css_string(t["draft"])),
         "label": LABEL_NAME,
-        "association_name": config["ASSOCIATION_NAME"],
+        "association_name": source.association_name,
         "centre_name": centre.name,
         "operating_company": centre.operating_company,
         "city": centre.city,
@@ -326,8 +316,8 @@ def report_context(audit: Audit, lang: str = "de") -> dict:
         "dates": [
             (t["planned"], _day(audit.planned_on, lang)),
             (t["visit"], _day(audit.visit_on, lang)),
-            (t["submitted"], _day(decision_day(submitted_at), lang) if submitted_at else "–"),
-            (t["decided"], _day(decision_day(audit.decided_at), lang) if decided else "–"),
+            (t["submitted"], _day(source.submitted_on, lang)),
+            (t["decided"], _day(source.decided_on, lang) if decided else "–"),
         ],
         "team": team,
         "outcome": outcome,
@@ -344,8 +334,8 @@ def report_context(audit: Audit, lang: str = "de") -> dict:
         "decision_record": {
             "decision": decision,
             "computed": outcome,
-            "decided_by": decided_by.name if decided_by is not None else "",
-            "decided_at": _when(audit.decided_at, lang),
+            "decided_by": source.decided_by_name,
+            "decided_at": _when(source.decided_at_local, lang),
             "note": audit.decision_note,
             "override_reason": audit.override_reason,
         } if decided else None,

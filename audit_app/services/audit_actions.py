@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from ..models import Audit
 from ..scoring import ScoreResult
-from ..workflow import Action, Actor, Refusal, allowed_actions, check_transition
+from ..workflow import Action, Actor, Refusal, RefusalCode, allowed_actions, check_transition
 
 #: Actions that need a written note (the form shows a required text field).
 NOTE_REQUIRED = frozenset({Action.REQUEST_CHANGES, Action.REOPEN})
@@ -33,7 +33,7 @@ def available_actions(audit: Audit, user, result: ScoreResult) -> list[Available
         outcome = check_transition(audit.status, action, actor, missing_criteria=result.missing,
                                    note="(note given)")
         if isinstance(outcome, Refusal):
-            if outcome.code == "incomplete":
+            if outcome.code is RefusalCode.INCOMPLETE:
                 out.append(AvailableAction(action, False, False, outcome.details))
             continue
         out.append(AvailableAction(action, True, action in NOTE_REQUIRED))

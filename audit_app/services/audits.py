@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -20,9 +20,11 @@ from ..models import (
     Centre,
     Certificate,
     CertificateStatus,
+    EventAction,
     User,
     utcnow,
 )
+from ..permissions import audit_filter
 from ..scoring import Outcome, Severity
 from ..workflow import (
     Action,
@@ -31,6 +33,7 @@ from ..workflow import (
     AuditStatus,
     Decision,
     Refusal,
+    RefusalCode,
     Role,
     TeamRole,
     check_transition,
@@ -38,7 +41,42 @@ from ..workflow import (
 from . import events
 from .catalogs import domain_catalog
 from .errors import TransitionRefused, ValidationFailed, VersionConflict
+from .inputs import InputError, clean_text, parse_decimal, parse_points
+from .paging import Page, page_of
 from .scoring import score_audit
+
+
+def team_problems(centre: Centre | None, lead_auditor: User | None, auditors: list[User],
+                  guest: User | None = None) -> dict[str, str]:
+    """Every problem with an audit team as ``{field: message}`` (empty: the team is fine).
+
+    The team rules, in one place for the planning form, the API and :func:`plan_audit`:
+    at least one auditor besides the lead auditor; nobody twice; every member (the guest
+    too) an active auditor or working-group lead; nobody who is a contact of the audited
+    centre. Fields: ``auditors`` (the number of auditors, repetitions), ``team`` (a member
+    who may not audit) and ``guest`` (the guest auditor).
+    """
+    fields: dict[str, str] = {}
+    if not auditors:
+        fields["auditors"] = _l("Choose at least one auditor besides the lead auditor.")
+    elif lead_auditor is not None and lead_auditor.id in {u.id for u in auditors}:
+        fields["auditors"] = _l("The lead auditor is already on the team.")
+    elif len({u.id for u in auditors}) != len(auditors):
+        fields["auditors"] = _l("a person can be on the team only once")
+    if guest is not None and guest.id in {u.id for u in [*auditors, lead_auditor] if u}:
+        fields["guest"] = _l("a person can be on the team only once")
+    members = [("team", lead_auditor)] + [("team", u) for u in auditors] + [("guest", guest)]
+    for key, user in members:
+        if user is None or key in fields:
+            continue
+        if centre is not None and user.centre_id is not None and user.centre_id == centre.id:
+            fields[key] = _l("%(name)s is a contact of this centre and cannot audit it",
+                             name=user.name)
+        elif not user.has_role(Role.AUDITOR, Role.LEAD):
+            fields[key] = _l("%(name)s is not an auditor", name=user.name)
+        elif not user.active:
+            fields[key] = _l("%(name)s is deactivated", name=user.name)
+    return fields
 
 
 def plan_audit(
@@ -56,28 +94,16 @@ def plan_audit(
 ) -> Audit:
     """Create an audit with its team and one empty assessment per criterion.
 
-    Refuses (ValidationFailed) a catalogue that is not active, a team without an
-    auditor besides the lead, a person twice on the team, a team member who is not an
-    auditor, and any team member who is a contact of the audited centre.
+    Refuses (ValidationFailed) a catalogue that is not active, a due date before the
+    planned date and every team problem of :func:`team_problems` (the guest included).
     """
     fields: dict[str, str] = {}
     if catalog.status is not CatalogStatus.ACTIVE:
         fields["catalog"] = _l("only an active catalogue version can be used")
+    fields.update(team_problems(centre, lead_auditor, auditors, guest))
     team = [(lead_auditor, TeamRole.LEAD_AUDITOR)] + [(u, TeamRole.AUDITOR) for u in auditors]
     if guest is not None:
         team.append((guest, TeamRole.GUEST))
-    if not auditors:
-        fields["auditors"] = _l("at least one auditor besides the lead auditor is required")
-    ids = [u.id for u, _ in team]
-    if len(ids) != len(set(ids)):
-        fields["team"] = _l("a person can be on the team only once")
-    for user, role in team:
-        if user.centre_id is not None and user.centre_id == centre.id:
-            fields["team"] = _l("%(name)s is a contact of this centre and cannot audit it", name=user.name)
-        elif role is not TeamRole.GUEST and not user.has_role(Role.AUDITOR, Role.LEAD):
-            fields["team"] = _l("%(name)s is not an auditor", name=user.name)
-        elif not user.active:
-            fields["team"] = _l("%(name)s is deactivated", name=user.name)
     if due_on and due_on < planned_on:
         fields["due_on"] = _l("cannot be before the planned date")
     if fields:
@@ -105,7 +131,7 @@ def plan_audit(
     db.session.add_all(Assessment(audit_id=audit.id, criterion_id=cid) for cid in criterion_ids)
     db.session.flush()
     events.record(
-        "audit_planned",
+        EventAction.AUDIT_PLANNED,
         actor=actor,
         subject_type="audit",
         subject_id=audit.id,
@@ -158,17 +184,35 @@ def _same_answer(clean: dict, a: Assessment) -> bool:
 
 
 def validate_answer(criterion: Criterion, data: AnswerInput) -> tuple[dict, dict[str, str]]:
-    """Check one answer against its criterion: the cleaned values and the field errors."""
+    """Check one answer against its criterion: the cleaned values and the field errors.
+
+    Texts go through :func:`~audit_app.services.inputs.clean_text` (NFC, limits of
+    ``answer.*``), points and values through the input module's parsers (ASCII digits,
+    values within ``NUMERIC(14,2)``), then the criterion's own rules apply.
+    """
     fields: dict[str, str] = {}
     clean = {
         "points": None,
         "value": None,
         "not_applicable": bool(data.not_applicable),
-        "na_reason": (data.na_reason or "").strip(),
-        "comment": (data.comment or "").strip(),
-        "finding": (data.finding or "").strip(),
+        "na_reason": "",
+        "comment": "",
+        "finding": "",
         "finding_severity": None,
     }
+    for key in ("na_reason", "comment", "finding"):
+        try:
+            clean[key] = clean_text(getattr(data, key), f"answer.{key}")
+        except InputError as exc:
+            fields[key] = exc.message
+    try:
+        points = parse_points(data.points)
+    except InputError as exc:
+        fields["points"], points = exc.message, None
+    try:
+        value = parse_decimal(data.value)
+    except InputError as exc:
+        fields["value"], value = exc.message, None
     if clean["not_applicable"]:
         if not criterion.na_allowed:
             fields["not_applicable"] = (
@@ -176,36 +220,27 @@ def validate_answer(criterion: Criterion, data: AnswerInput) -> tuple[dict, dict
                 if criterion.knockout
                 else _l("N/A is not allowed for this criterion")
             )
-        if not clean["na_reason"]:
+        if not clean["na_reason"] and "na_reason" not in fields:
             fields["na_reason"] = _l("N/A needs a written reason")
-        if data.points is not None or data.value not in (None, ""):
+        if points is not None or value is not None:
             fields["points"] = _l("an N/A criterion has no points")
     elif criterion.type is ScoringType.NUMBER:
-        if data.points is not None:
+        if points is not None:
             fields["points"] = _l("this criterion takes a number, not points")
-        if data.value not in (None, ""):
-            try:
-                value = Decimal(str(data.value).replace(",", ".").strip())
-                if not value.is_finite():
-                    raise InvalidOperation
-            except (InvalidOperation, ValueError):
-                fields["value"] = _l("must be a number")
+        if value is not None:
+            if not criterion.value_in_range(value):
+                fields["value"] = _l("is outside the allowed range")
             else:
-                if not criterion.value_in_range(value):
-                    fields["value"] = _l("is outside the allowed range")
-                elif value != value.quantize(Decimal("0.01")):
-                    fields["value"] = _l("at most two decimal places")
-                else:
-                    clean["value"] = value
+                clean["value"] = value
     else:
-        if data.value not in (None, ""):
+        if value is not None:
             fields["value"] = _l("this criterion takes points, not a number")
-        if data.points is not None:
-            if data.points not in criterion.allowed_points:
+        if points is not None:
+            if points not in criterion.allowed_points:
                 allowed = ", ".join(str(p) for p in criterion.allowed_points)
                 fields["points"] = _l("must be one of %(allowed)s", allowed=allowed)
             else:
-                clean["points"] = data.points
+                clean["points"] = points
     if data.finding_severity:
         try:
             clean["finding_severity"] = Severity(data.finding_severity)
@@ -213,9 +248,6 @@ def validate_answer(criterion: Criterion, data: AnswerInput) -> tuple[dict, dict
             fields["finding_severity"] = _l("unknown severity")
     if clean["finding"] and clean["finding_severity"] is None and "finding_severity" not in fields:
         fields["finding_severity"] = _l("a finding needs a severity")
-    for key, limit in (("comment", 5000), ("na_reason", 2000), ("finding", 2000)):
-        if len(clean[key]) > limit:
-            fields[key] = _l("must be at most %(limit)s characters", limit=limit)
     return clean, fields
 
 
@@ -272,7 +304,7 @@ def save_assessment(
         raise VersionConflict(_l("someone else saved this criterion meanwhile"),
                               current=assessment) from None
     events.record(
-        "assessment_saved",
+        EventAction.ASSESSMENT_SAVED,
         actor=actor,
         subject_type="assessment",
         subject_id=assessment.id,
@@ -293,7 +325,7 @@ def _apply(audit: Audit, target: AuditStatus, action: Action, user: User, note: 
     old = audit.status
     audit.status = target
     events.record(
-        f"audit_{action.value}",
+        EventAction(f"audit_{action.value}"),
         actor=user,
         subject_type="audit",
         subject_id=audit.id,
@@ -318,8 +350,20 @@ def transition(
     """Apply a workflow action after the table, role, four-eyes and precondition checks.
 
     Deciding stores the decision, its note, who and when; a decision that differs from
-    the computed outcome needs ``override_reason``. Raises TransitionRefused.
+    the computed outcome needs ``override_reason``. An award reserves the certificate's
+    number; the certificate and report PDFs are queued and rendered after this transaction
+    commits (:mod:`audit_app.services.documents`), never inside it. Raises
+    TransitionRefused or ValidationFailed.
     """
+    texts: dict[str, str] = {}
+    for key, raw in (("note", note), ("override_reason", override_reason)):
+        try:
+            texts[key] = clean_text(raw, f"transition.{key}")
+        except InputError as exc:
+            texts[key] = ""
+            problems = {key: exc.message}
+            raise ValidationFailed(_l("This step is not possible now."), fields=problems) from None
+    note, override_reason = texts["note"], texts["override_reason"]
     result = score_audit(audit) if action in (Action.SUBMIT, Action.DECIDE) else None
     outcome = check_transition(
         audit.status,
@@ -339,7 +383,7 @@ def transition(
             raise ValidationFailed(_l("a decision is required"), fields={"decision": _l("required")})
         computed = result.outcome
         if computed is Outcome.INCOMPLETE:
-            raise TransitionRefused(_l("the audit is incomplete"), refusal_code="incomplete",
+            raise TransitionRefused(_l("the audit is incomplete"), refusal_code=RefusalCode.INCOMPLETE,
                                     details=result.missing)
         if decision.value != computed.value and not override_reason.strip():
             raise ValidationFailed(
@@ -360,13 +404,15 @@ def transition(
         audit.decided_by_id = None
         audit.override_reason = ""
         _invalidate_certificates(audit, actor, note)
+        from .documents import withdraw_pending
         from .reports import invalidate_for
 
         invalidate_for(audit)
+        withdraw_pending(audit)
     _apply(audit, outcome, action, actor, note.strip(), at=now)
     if action is Action.DECIDE:
         events.record(
-            "audit_decision",
+            EventAction.AUDIT_DECISION,
             actor=actor,
             subject_type="audit",
             subject_id=audit.id,
@@ -379,13 +425,14 @@ def transition(
             note=audit.override_reason,
             at=now,
         )
+        certificate = None
         if decision in (Decision.AWARD, Decision.AWARD_WITH_CONDITIONS):
-            from .certificates import issue_for  # same transaction: no decision without it
+            from .certificates import issue_for  # the number: same transaction as the decision
 
-            issue_for(audit, actor, audit.decided_at)
-        from .reports import store_for_decision  # same transaction: no decision without it
+            certificate = issue_for(audit, actor, audit.decided_at)
+        from .documents import queue_for_decision  # the PDFs: right after its commit
 
-        store_for_decision(audit, actor)
+        queue_for_decision(audit, certificate, actor)
     db.session.flush()
     return outcome
 
@@ -403,7 +450,7 @@ def _invalidate_certificates(audit: Audit, actor: User, note: str) -> None:
         certificate.status = CertificateStatus.INVALIDATED
         certificate.status_reason = note.strip()
         events.record(
-            "certificate_invalidated", actor=actor, subject_type="certificate",
+            EventAction.CERTIFICATE_INVALIDATED, actor=actor, subject_type="certificate",
             subject_id=certificate.id, audit_id=audit.id, old=old.value,
             new=CertificateStatus.INVALIDATED.value, note=certificate.number,
         )
@@ -424,7 +471,7 @@ def adjust_assessment(
         raise ValidationFailed(_l("this audit is not under review"))
     if audit.team_role_of(actor.id) is not None or not actor.has_role(Role.LEAD):
         raise TransitionRefused(_l("four-eyes: reviewers must not be on the team"),
-                                refusal_code="four_eyes")
+                                refusal_code=RefusalCode.FOUR_EYES)
     assessment = get_assessment(audit, code)
     catalog = domain_catalog(audit.catalog_id, checksum=audit.catalog.checksum)
     if assessment is None:
@@ -444,18 +491,23 @@ def adjust_assessment(
         clean, fields = validate_answer(criterion, AnswerInput(points=points, value=value))
         if clean["points"] is None and clean["value"] is None and not fields:
             fields["points"] = _l("an adjustment needs points or a value")
-        if not reason.strip():
-            fields["reason"] = _l("an adjustment needs a written reason")
+        try:
+            reason = clean_text(reason, "review.reason")
+        except InputError as exc:
+            fields["reason"] = exc.message
+        else:
+            if not reason:
+                fields["reason"] = _l("an adjustment needs a written reason")
         if fields:
             raise ValidationFailed(_l("the adjustment was not saved"), fields=fields)
         assessment.adjusted_points = clean["points"]
         assessment.adjusted_value = clean["value"]
-        assessment.adjustment_reason = reason.strip()
+        assessment.adjustment_reason = reason
     assessment.reviewed_by_id = actor_id
     assessment.reviewed_at = utcnow()
     db.session.flush()
     events.record(
-        "assessment_agreed" if agree else "assessment_adjusted",
+        EventAction.ASSESSMENT_AGREED if agree else "assessment_adjusted",
         actor=actor,
         subject_type="assessment",
         subject_id=assessment.id,
@@ -469,3 +521,55 @@ def adjust_assessment(
         note=code,
     )
     return assessment
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    """What a list of audits is narrowed to (every field optional)."""
+
+    status: AuditStatus | None = None
+    centre_id: int | None = None
+
+
+def list_audits(actor, filters: AuditFilters = AuditFilters(), page: int = 1,
+                per_page: int = 50, *, clamp: bool = True) -> Page:
+    """The audits ``actor`` may see, newest first, one page counted and sliced in SQL.
+
+    Centre, catalogue and team come with the audits (a fixed number of queries per page).
+    ``clamp``: a page past the end gives the last page (pages), else an empty one (API).
+    """
+    conditions = [audit_filter(actor)]
+    if filters.centre_id is not None:
+        conditions.append(Audit.centre_id == filters.centre_id)
+    if filters.status is not None:
+        conditions.append(Audit.status == filters.status)
+    stmt = (
+        sa.select(Audit).where(*conditions)
+        .options(sa.orm.joinedload(Audit.centre), sa.orm.joinedload(Audit.catalog),
+                 sa.orm.selectinload(Audit.members).joinedload(AuditMember.user),
+                 sa.orm.selectinload(Audit.certificates))
+        .order_by(Audit.planned_on.desc(), Audit.id.desc())
+    )
+    return page_of(stmt, page, per_page, clamp=clamp)
+
+
+@dataclass(frozen=True)
+class PlanningChoices:
+    """What the planning form offers: active centres, active catalogues, active auditors."""
+
+    centres: list[Centre]
+    catalogs: list[CatalogVersion]
+    auditors: list[User]
+
+
+def planning_choices() -> PlanningChoices:
+    """The planning form's choices, by name (three queries)."""
+    from .catalogs import active_catalogs
+
+    centres = list(db.session.scalars(
+        sa.select(Centre).where(Centre.active.is_(True)).order_by(Centre.name)))
+    people = db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name)
+        .options(sa.orm.selectinload(User.role_rows))).all()
+    return PlanningChoices(centres, active_catalogs(),
+                           [u for u in people if u.has_role(Role.AUDITOR)])

@@ -3,7 +3,9 @@
 A backup is a folder::
 
     manifest.json          app version, Alembic revision, database kind, created_at,
-                           every other file with its size and SHA-256
+                           every other file with its size and SHA-256, and every stored
+                           file the database itself holds (storage backend "database")
+                           with its size and SHA-256
     database.sqlite3       SQLite: a copy made with the online backup API
     database.pgdump        PostgreSQL: ``pg_dump --format=custom``
     files/...              the files folder (evidence, stored certificate and report PDFs)
@@ -13,11 +15,18 @@ backup API reads under one read lock; pg_dump runs in one repeatable-read transa
 then the files. Files are written before the row that names them is committed and are
 never deleted, so every file the snapshot refers to exists when the files are copied.
 
+Stored files (see :mod:`audit_app.storage`) are checked against their registered SHA-256
+in the snapshot itself: those in the files folder must be in ``files/`` with that hash,
+those in the database are read from the snapshot (pg_dump runs on a snapshot exported by
+the transaction that reads them). A backup that would carry a missing or damaged file
+fails and names it.
+
 The backup is written into ``DEST.partial`` and renamed to ``DEST`` only when complete,
 so an interrupted backup never looks like a finished one. Its folders are 0700 and its
 files 0600 whatever the umask (the folder is closed to others before anything is in it). A restore checks everything
 (manifest, every checksum, the schema revision, the database kind, an empty target)
-before it changes anything.
+before it changes anything, and afterwards reads every file the restored database holds
+against the manifest.
 """
 from __future__ import annotations
 
@@ -43,12 +52,13 @@ from ..extensions import db
 from .errors import ServiceError
 
 MANIFEST = "manifest.json"
-FORMAT = 1
+#: 2: with "stored_files" (the files held by the database). 1 is read too (no such files).
+FORMAT = 2
 SQLITE_FILE = "database.sqlite3"
 PG_FILE = "database.pgdump"
 FILES_DIR = "files"
-#: Temporary upload files (services/evidence.py) are never part of a backup.
-_SKIP_PREFIXES = (".upload-",)
+#: Temporary files of the folder storage backend and of a restore are never part of a backup.
+_SKIP_PREFIXES = (".upload-", ".restore-")
 
 
 class BackupFailed(ServiceError):
@@ -76,6 +86,19 @@ class RestoreResult:
     database: str
     revision: str
     files: int
+    #: Files held by the restored database, each read and compared with the manifest.
+    stored_files: int = 0
+    #: Keys of those that did not match (cannot happen with an intact dump; reported).
+    damaged: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the database snapshot says: revision, registered files, files it holds."""
+
+    revision: str | None
+    registered: dict[str, tuple[str, str]]  # storage key -> (sha256, backend)
+    held: list[dict]  # [{"key", "size", "sha256"}] of the database backend, read from it
 
 
 def _sha256(path: Path) -> str:
@@ -155,20 +178,32 @@ def _alembic_revision_of_sqlite(path: Path) -> str | None:
     return ",".join(sorted(r[0] for r in rows)) or None
 
 
-def _live_revision() -> str | None:
-    try:
-        rows = db.session.execute(sa.text("SELECT version_num FROM alembic_version")).all()
-    except sa.exc.DBAPIError:
-        db.session.rollback()
-        return None
-    db.session.rollback()
-    return ",".join(sorted(r[0] for r in rows)) or None
-
-
 # --- backup --------------------------------------------------------------------------------
 
 
-def _backup_sqlite(target: Path) -> str | None:
+def _snapshot_of(conn: sa.Connection, revision: str | None) -> Snapshot:
+    """Registered files and the bytes the database holds, read on ``conn``'s snapshot."""
+    from ..models import StoredFile
+    from ..storage.base import StorageError, sha256_of
+    from ..storage.database import DatabaseBackend
+
+    table = StoredFile.__table__
+    registered = {r.storage_key: (r.sha256, r.backend)
+                  for r in conn.execute(sa.select(table.c.storage_key, table.c.sha256,
+                                                  table.c.backend))}
+    backend = DatabaseBackend(lambda: conn)
+    held = []
+    for key in sorted(k for k, (_, b) in registered.items() if b == backend.name):
+        try:
+            with backend.open(key) as fh:
+                digest, size = sha256_of(fh)
+        except StorageError:  # registered, but its chunks are gone: a mismatch below
+            digest, size = "missing", -1
+        held.append({"key": key, "size": size, "sha256": digest})
+    return Snapshot(revision, registered, held)
+
+
+def _backup_sqlite(target: Path) -> Snapshot:
     source_path = db.engine.url.database
     if not source_path or source_path == ":memory:":
         raise BackupFailed(_l("an in-memory SQLite database cannot be backed up"))
@@ -182,16 +217,47 @@ def _backup_sqlite(target: Path) -> str | None:
     finally:
         dst.close()
         src.close()
-    return _alembic_revision_of_sqlite(target)
+    revision = _alembic_revision_of_sqlite(target)
+    engine = sa.create_engine(f"sqlite:///{target}")
+    try:
+        with engine.connect() as conn:
+            return _snapshot_of(conn, revision)
+    finally:
+        engine.dispose()
 
 
-def _backup_postgresql(target: Path) -> str | None:
-    revision = _live_revision()
+def _backup_postgresql(target: Path) -> Snapshot:
     args, env = _pg_args(db.engine.url)
-    _run([_pg_bin("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
-          "--file", str(target), *args], env,
-         lambda detail: BackupFailed(_l("pg_dump failed: %(detail)s", detail=detail)))
-    return revision
+    # pg_dump dumps the snapshot this transaction exports, and the stored files are read
+    # in the same transaction: the manifest describes exactly what the dump contains.
+    with db.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            snapshot_id = conn.scalar(sa.text("SELECT pg_export_snapshot()"))
+            rows = conn.execute(sa.text("SELECT version_num FROM alembic_version")).all()
+            revision = ",".join(sorted(r[0] for r in rows)) or None
+            _run([_pg_bin("pg_dump"), "--format=custom", "--no-owner", "--no-privileges",
+                  f"--snapshot={snapshot_id}", "--file", str(target), *args], env,
+                 lambda detail: BackupFailed(_l("pg_dump failed: %(detail)s", detail=detail)))
+            return _snapshot_of(conn, revision)
+
+
+def _check_stored(snapshot: Snapshot, entries: list[dict]) -> None:
+    """Every registered file must be in the backup with its registered SHA-256: from the
+    files folder under ``files/``, from the database in the snapshot."""
+    copied = {e["path"][len(FILES_DIR) + 1:]: e["sha256"] for e in entries
+              if e["path"].startswith(FILES_DIR + "/")}
+    held = {e["key"]: e["sha256"] for e in snapshot.held}
+    bad = []
+    for key, (digest, backend) in sorted(snapshot.registered.items()):
+        found = held.get(key) if backend == "database" else copied.get(key)
+        if found != digest:
+            bad.append(key)
+    if bad:
+        raise BackupFailed(_l(
+            "%(count)d stored file(s) are missing or do not match their SHA-256, e.g. "
+            "%(key)s; run `flask --app audit_app storage check`",
+            count=len(bad), key=bad[0]))
 
 
 def _copy_files(files_folder: Path, target: Path) -> None:
@@ -237,9 +303,9 @@ def backup(app: Flask, dest: str | os.PathLike, *,
     try:
         kind = database_kind()
         if kind == "sqlite":
-            revision = _backup_sqlite(partial / SQLITE_FILE)
+            snapshot = _backup_sqlite(partial / SQLITE_FILE)
         else:
-            revision = _backup_postgresql(partial / PG_FILE)
+            snapshot = _backup_postgresql(partial / PG_FILE)
         if after_snapshot is not None:
             after_snapshot()
         _copy_files(Path(app.config["FILES_FOLDER"]), partial / FILES_DIR)
@@ -247,13 +313,15 @@ def backup(app: Flask, dest: str | os.PathLike, *,
         for path in sorted(p for p in partial.rglob("*") if p.is_file()):
             entries.append({"path": path.relative_to(partial).as_posix(),
                             "size": path.stat().st_size, "sha256": _sha256(path)})
+        _check_stored(snapshot, entries)
         manifest = {
             "format": FORMAT,
             "app_version": app_version(),
-            "alembic_revision": revision,
+            "alembic_revision": snapshot.revision,
             "database": kind,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": entries,
+            "stored_files": snapshot.held,
         }
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
                                         encoding="utf-8")
@@ -279,10 +347,13 @@ def read_manifest(src: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         files = manifest["files"]
-        assert manifest["format"] == FORMAT
+        assert manifest["format"] in (1, FORMAT)
         assert manifest["database"] in ("sqlite", "postgresql")
         assert all(isinstance(f["path"], str) and isinstance(f["size"], int)
                    and isinstance(f["sha256"], str) for f in files)
+        manifest.setdefault("stored_files", [])
+        assert all(isinstance(f["key"], str) and isinstance(f["size"], int)
+                   and isinstance(f["sha256"], str) for f in manifest["stored_files"])
     except (ValueError, KeyError, TypeError, AssertionError):
         raise RestoreRefused(_l("manifest.json is damaged or of an unknown format"),
                              problem="bad_manifest") from None
@@ -407,4 +478,27 @@ def restore(app: Flask, src: str | os.PathLike, *, force: bool = False) -> Resto
     else:
         _restore_postgresql(src / PG_FILE)
     files = _restore_files(src, manifest, Path(app.config["FILES_FOLDER"]))
-    return RestoreResult(database=kind, revision=manifest["alembic_revision"], files=files)
+    damaged = _damaged_stored_files(manifest["stored_files"])
+    return RestoreResult(database=kind, revision=manifest["alembic_revision"], files=files,
+                         stored_files=len(manifest["stored_files"]), damaged=damaged)
+
+
+def _damaged_stored_files(expected: list[dict]) -> tuple[str, ...]:
+    """Keys of the files the restored database should hold that it does not hold intact."""
+    from ..storage.base import StorageError, sha256_of
+    from ..storage.database import DatabaseBackend
+
+    backend = DatabaseBackend(db.session.connection)
+    damaged = []
+    try:
+        for entry in expected:
+            try:
+                with backend.open(entry["key"]) as fh:
+                    digest, size = sha256_of(fh)
+            except StorageError:
+                digest, size = "", -1
+            if (digest, size) != (entry["sha256"], entry["size"]):
+                damaged.append(entry["key"])
+    finally:
+        db.session.rollback()
+    return tuple(damaged)

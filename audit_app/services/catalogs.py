@@ -21,7 +21,7 @@ from ..catalog import (
     load_catalog,
 )
 from ..extensions import db
-from ..models import CatalogCategory, CatalogCriterion, CatalogStatus, CatalogVersion
+from ..models import CatalogCategory, CatalogCriterion, CatalogStatus, CatalogVersion, EventAction
 from . import events
 
 
@@ -135,7 +135,7 @@ def import_catalog(
         row.categories.append(cat_row)
     db.session.flush()
     events.record(
-        "catalog_imported",
+        EventAction.CATALOG_IMPORTED,
         actor=actor,
         subject_type="catalog",
         subject_id=row.id,
@@ -158,7 +158,7 @@ def set_status(row: CatalogVersion, status: CatalogStatus, *, actor=None) -> Non
     old = row.status
     row.status = status
     events.record(
-        "catalog_status",
+        EventAction.CATALOG_STATUS,
         actor=actor,
         subject_type="catalog",
         subject_id=row.id,
@@ -171,12 +171,19 @@ def get_catalog(catalog_id: int) -> CatalogVersion | None:
     return db.session.get(CatalogVersion, catalog_id)
 
 
+def _catalogs_query() -> sa.Select:
+    return sa.select(CatalogVersion).order_by(CatalogVersion.key, CatalogVersion.version)
+
+
 def list_catalogs() -> list[CatalogVersion]:
-    return list(
-        db.session.scalars(
-            sa.select(CatalogVersion).order_by(CatalogVersion.key, CatalogVersion.version)
-        )
-    )
+    return list(db.session.scalars(_catalogs_query()))
+
+
+def catalog_page(page: int, per_page: int):
+    """One page of :func:`list_catalogs`, sliced in SQL (an empty page past the end)."""
+    from .paging import page_of
+
+    return page_of(_catalogs_query(), page, per_page, clamp=False)
 
 
 def active_catalogs() -> list[CatalogVersion]:
@@ -266,3 +273,17 @@ def to_domain(row: CatalogVersion) -> Catalog:
             for cat in row.categories
         ),
     )
+
+
+def versions_with_counts() -> list[tuple[CatalogVersion, int]]:
+    """Every stored version with its number of criteria, newest first per key (one query)."""
+    counts = (
+        sa.select(CatalogCriterion.catalog_id, sa.func.count().label("n"))
+        .group_by(CatalogCriterion.catalog_id)
+        .subquery()
+    )
+    return [(row, count) for row, count in db.session.execute(
+        sa.select(CatalogVersion, sa.func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.catalog_id == CatalogVersion.id)
+        .order_by(CatalogVersion.key, CatalogVersion.imported_at.desc(), CatalogVersion.id.desc())
+    ).all()]

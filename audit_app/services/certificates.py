@@ -5,10 +5,7 @@ so a certificate exists exactly when its decision does.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
-import tempfile
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,12 +14,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from .. import storage
 from ..extensions import db
-from ..models import Audit, Certificate, CertificateStatus, Event, User, utcnow
+from ..models import Audit, Certificate, CertificateStatus, Event, EventAction, User, utcnow
 from ..scoring import Severity
 from ..workflow import Decision
 from . import events
-from .errors import ServiceError, ValidationFailed
+from .errors import RenderFailed, ServiceError, ValidationFailed
+from .inputs import InputError, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +29,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 AWARDING = (Decision.AWARD, Decision.AWARD_WITH_CONDITIONS)
 
 
-class CertificateRenderFailed(ValidationFailed):
-    """The PDF could not be rendered; the decision must roll back with it."""
+class CertificateRenderFailed(RenderFailed):
+    """The certificate's PDF could not be rendered (the decision stands; it is retried)."""
 
 
 def decision_day(moment: datetime) -> date:
@@ -99,37 +98,27 @@ def _conditions(audit: Audit, day: date, months: int) -> list[dict]:
 
 
 def store_pdf(data: bytes, folder: str = "certificates") -> tuple[str, str]:
-    """Write PDF bytes under FILES_FOLDER/<folder>/<sha256>.pdf: (sha256, storage key).
+    """Store PDF bytes of kind ``folder`` ("certificates", "reports"): (sha256, storage key).
 
-    Content-addressed: the same bytes are written once (certificates, audit reports).
+    Content-addressed (see :mod:`audit_app.storage`): the same bytes are stored once.
     """
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"{folder}/{digest}.pdf"
-    path = os.path.join(current_app.config["FILES_FOLDER"], key)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    if not os.path.exists(path):
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".part")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    return digest, key
+    stored = storage.current().put(data, folder)
+    return stored.sha256, stored.key
 
 
-def read_stored(key: str, sha256: str, what: str) -> bytes | None:
-    """Bytes written by :func:`store_pdf` under ``key`` if they still match ``sha256``.
+def open_stored(key: str, sha256: str, what: str) -> storage.Download | None:
+    """The file stored under ``key``, ready to stream, if it still matches ``sha256``.
 
     A missing file gives None; so does one whose hash no longer matches (logged, naming
     ``what``): such bytes are never served.
     """
-    path = os.path.join(current_app.config["FILES_FOLDER"], key)
-    if not os.path.isfile(path):
+    try:
+        return storage.current().download(key, sha256)
+    except storage.FileMissing:
         return None
-    with open(path, "rb") as fh:
-        data = fh.read()
-    if hashlib.sha256(data).hexdigest() != sha256:
+    except storage.CorruptFile:
         log.error("stored PDF of %s does not match its SHA-256", what)
         return None
-    return data
 
 
 #: Languages a certificate is issued in; German is the original shown on verification.
@@ -143,62 +132,61 @@ def _pdf_fields(lang: str) -> tuple[str, str]:
         "pdf_en_sha256", "pdf_en_storage_key")
 
 
-def stored_pdf(certificate: Certificate, lang: str = "de") -> bytes | None:
-    """The issued PDF's bytes in ``lang``, checked against the stored SHA-256; None when missing."""
+def open_pdf(certificate: Certificate, lang: str = "de") -> storage.Download | None:
+    """The issued PDF in ``lang``, ready to stream, checked against the stored SHA-256;
+    None when missing."""
     sha_field, key_field = _pdf_fields(lang)
     key = getattr(certificate, key_field)
     if not key:
         return None
-    return read_stored(key, getattr(certificate, sha_field),
+    return open_stored(key, getattr(certificate, sha_field),
                        f"certificate {certificate.number} ({lang})")
 
 
-def _render_and_store(certificate: Certificate, lang: str, actor: User | None) -> bytes:
-    """Render the certificate in ``lang``, store it, set its hash and key, record the event."""
+def stored_pdf(certificate: Certificate, lang: str = "de") -> bytes | None:
+    """The issued PDF's bytes in ``lang``, checked against the stored SHA-256; None when missing."""
+    download = open_pdf(certificate, lang)
+    return None if download is None else download.read_all()
+
+
+def render_and_store(certificate: Certificate, lang: str, actor: User | None) -> bytes:
+    """Render the certificate in ``lang``, store it, set its hash and key, record the event.
+
+    Called by :mod:`audit_app.services.documents` after the decision has committed; raises
+    :class:`CertificateRenderFailed` when the renderer fails (nothing is stored then).
+    """
     from ..pdf.certificate import certificate_context, render_certificate
 
     try:
         data = render_certificate(certificate_context(certificate, lang))
-    except Exception:
+    except Exception as exc:
         log.exception("certificate PDF (%s) for audit %s failed to render",
                       lang, certificate.audit_id)
-        raise CertificateRenderFailed(
-            _l("The certificate could not be created, so the decision was not saved. "
-               "Please try again or tell the association office.")
-        ) from None
+        failure = CertificateRenderFailed(
+            _l("The certificate PDF could not be created yet. The decision is saved; please "
+               "try again later or tell the association office.")
+        )
+        failure.detail = f"{type(exc).__name__}: {exc}"
+        raise failure from None
     sha_field, key_field = _pdf_fields(lang)
     digest, key = store_pdf(data)
     setattr(certificate, sha_field, digest)
     setattr(certificate, key_field, key)
     events.record(
-        "certificate_pdf_stored", actor=actor, subject_type="certificate",
+        EventAction.CERTIFICATE_PDF_STORED, actor=actor, subject_type="certificate",
         subject_id=certificate.id, audit_id=certificate.audit_id,
         new={"sha256": digest, "size": len(data), "lang": lang},
     )
     return data
 
 
-def english_pdf(certificate: Certificate) -> bytes | None:
-    """The English PDF; certificates issued before English existed get it rendered once.
-
-    The German PDF stays the original (its hash is what the verification page shows).
-    Returns None when the certificate has no German PDF either.
-    """
-    data = stored_pdf(certificate, "en")
-    if data is not None or certificate.pdf_storage_key is None:
-        return data
-    data = _render_and_store(certificate, "en", None)
-    db.session.flush()
-    return data
-
-
 def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certificate:
-    """Issue the certificate of an awarding decision, with its PDF, in the caller's transaction.
+    """Issue the certificate of an awarding decision in the caller's transaction.
 
-    valid_from is the decision day in Berlin, valid_until that day plus the catalogue's
-    validity years; conditions are the minor findings with their deadline. A still-valid
-    earlier certificate of the centre becomes SUPERSEDED. Raises CertificateRenderFailed
-    (a ValidationFailed) when the PDF cannot be rendered: the caller rolls everything back.
+    Reserves its number; valid_from is the decision day in Berlin, valid_until that day plus
+    the catalogue's validity years; conditions are the minor findings with their deadline. A
+    still-valid earlier certificate of the centre becomes SUPERSEDED. The PDFs are not
+    rendered here but after the decision commits (:mod:`audit_app.services.documents`).
     """
     rules = audit.catalog.rules or {}
     validity = int(rules.get("validity_years", 5))
@@ -219,7 +207,7 @@ def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certifi
     db.session.add(certificate)
     db.session.flush()
     events.record(
-        "certificate_issued", actor=actor, subject_type="certificate", subject_id=certificate.id,
+        EventAction.CERTIFICATE_ISSUED, actor=actor, subject_type="certificate", subject_id=certificate.id,
         audit_id=audit.id,
         new={"number": certificate.number, "valid_from": day.isoformat(),
              "valid_until": certificate.valid_until.isoformat(),
@@ -237,12 +225,10 @@ def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certifi
         old.status = CertificateStatus.SUPERSEDED
         old.superseded_by_id = certificate.id
         events.record(
-            "certificate_superseded", actor=actor, subject_type="certificate", subject_id=old.id,
+            EventAction.CERTIFICATE_SUPERSEDED, actor=actor, subject_type="certificate", subject_id=old.id,
             audit_id=old.audit_id, old=CertificateStatus.VALID.value,
             new=CertificateStatus.SUPERSEDED.value, note=f"{old.number} → {certificate.number}",
         )
-    for lang in LANGUAGES:  # rendered once, at issuing; downloads serve these bytes
-        _render_and_store(certificate, lang, actor)
     db.session.flush()
     return certificate
 
@@ -266,13 +252,12 @@ def change_status(certificate: Certificate, action: str, actor: User, reason: st
     """Suspend, withdraw or reinstate a certificate; a written reason is required."""
     if action not in STATUS_ACTIONS:
         raise ValidationFailed(_l("unknown action"))
-    reason = (reason or "").strip()
+    try:
+        reason = clean_text(reason, "certificate.reason")
+    except InputError as exc:
+        raise ValidationFailed(_l("the reason is too long"), fields={"reason": exc.message}) from None
     if not reason:
         raise ValidationFailed(_l("a reason is required"), fields={"reason": _l("required")})
-    if len(reason) > 2000:
-        raise ValidationFailed(_l("the reason is too long"),
-                               fields={"reason": _l("must be at most %(limit)s characters",
-                                                    limit=2000)})
     sources, target = STATUS_ACTIONS[action]
     if certificate.status not in sources:
         raise StatusChangeRefused(_l("This step is not possible for this certificate now."))
@@ -280,7 +265,7 @@ def change_status(certificate: Certificate, action: str, actor: User, reason: st
     certificate.status = target
     certificate.status_reason = reason
     events.record(
-        f"certificate_{action}", actor=actor, subject_type="certificate",
+        EventAction(f"certificate_{action}"), actor=actor, subject_type="certificate",
         subject_id=certificate.id, audit_id=certificate.audit_id, old=old.value,
         new=target.value, note=reason,
     )
@@ -336,7 +321,8 @@ def public_status(certificate: Certificate, today: date) -> str:
 
 
 #: Status changes whose date the public page and the marked copies name.
-_STATUS_EVENTS = ("certificate_suspend", "certificate_withdraw", "certificate_invalidated")
+_STATUS_EVENTS = (EventAction.CERTIFICATE_SUSPEND, EventAction.CERTIFICATE_WITHDRAW,
+                  EventAction.CERTIFICATE_INVALIDATED)
 
 
 def status_since(certificate: Certificate) -> date | None:
@@ -420,23 +406,65 @@ def verification(number: str, today: date) -> dict | None:
     }
 
 
-def register(today: date) -> list[tuple[str, list[dict]]]:
-    """Centres holding a valid label on ``today``, grouped by federal state (one query)."""
+def _register_query(today: date) -> sa.Select:
+    """Name, city, state code, number and end of every current certificate, ordered by the
+    federal state's name, then the centre's name."""
     from ..models import FEDERAL_STATES, Centre
 
-    rows = db.session.execute(
+    by_name = {code: rank for rank, code in
+               enumerate(sorted(FEDERAL_STATES, key=lambda c: FEDERAL_STATES[c]))}
+    return (
         sa.select(Centre.name, Centre.city, Centre.federal_state, Certificate.number,
                   Certificate.valid_until)
         .join(Centre, Centre.id == Certificate.centre_id)
         .where(Certificate.status == CertificateStatus.VALID,
                Certificate.valid_from <= today, Certificate.valid_until >= today)
-        .order_by(Centre.federal_state, Centre.name)
-    ).all()
+        .order_by(sa.case(by_name, value=Centre.federal_state, else_=99), Centre.name,
+                  Certificate.id)
+    )
+
+
+def register_page(today: date, page: int, per_page: int):
+    """One page of the register (plain dicts), by federal-state code and name, paged in SQL."""
+    from .paging import Page, paginate
+
+    rows, page, total = paginate(_register_query(today), page, per_page, clamp=False,
+                                 scalars=False)
+    from ..models import FEDERAL_STATES
+
+    items = [{"name": name, "city": city, "federal_state": FEDERAL_STATES.get(state, state),
+              "number": number, "valid_until": valid_until}
+             for name, city, state, number, valid_until in rows]
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def register(today: date) -> list[tuple[str, list[dict]]]:
+    """Centres holding a valid label on ``today``, grouped by federal state (one query)."""
+    from ..models import FEDERAL_STATES
+
+    rows = db.session.execute(_register_query(today)).all()
     groups: dict[str, list[dict]] = {}
     for name, city, state, number, valid_until in rows:
         groups.setdefault(FEDERAL_STATES.get(state, state), []).append(
             {"name": name, "city": city, "number": number, "valid_until": valid_until})
     return sorted(groups.items())
+
+
+def verification_record(info: dict) -> dict:
+    """The machine-readable record of :func:`verification` (``/verify/<number>.json`` and the
+    API's ``/verify/<number>``): JSON values only."""
+    return {
+        "number": info["number"],
+        "status": info["status"],
+        "centre": info["centre"],
+        "label": info["label"],
+        "valid_from": info["valid_from"].isoformat(),
+        "valid_until": info["valid_until"].isoformat(),
+        "catalog": {"key": info["catalog"]["key"], "version": info["catalog"]["version"]},
+        "pdf_sha256": info["pdf_sha256"],
+        "pdf_sha256_en": info["pdf_sha256_en"],
+        "superseded_by": info["superseded_by"],
+    }
 
 
 #: The public status in words (pages show colour *and* these words).

@@ -98,6 +98,18 @@ def audit_sheet(audit: Audit) -> AuditSheet:
     return AuditSheet(audit=audit, catalog=catalog, sections=sections, items=items, result=result)
 
 
+def _timeline_query(audit: Audit) -> sa.Select:
+    return (sa.select(Event).where(Event.audit_id == audit.id).options(joinedload(Event.actor))
+            .order_by(Event.id.desc()))
+
+
+def timeline_page(audit: Audit, page: int, per_page: int):
+    """One page of the audit's events, newest first (paged in SQL; empty past the end)."""
+    from .paging import page_of
+
+    return page_of(_timeline_query(audit), page, per_page, clamp=False)
+
+
 def timeline(audit: Audit) -> list[Event]:
     """The audit's events, newest first, with their actors (one query)."""
     return list(

@@ -42,3 +42,21 @@ class StorageFailed(ServiceError):
     """A file could not be written (disk full, not writable). Nothing was recorded."""
 
     code = "storage_failed"
+
+
+class NotFound(ServiceError):
+    """The object does not exist or the user may not see it (both look the same: 404)."""
+
+    code = "not_found"
+
+    def __init__(self, message: str = "not found"):
+        super().__init__(message)
+
+
+class RenderFailed(ServiceError):
+    """A PDF (certificate or report) could not be rendered; the failure is logged and, for a
+    decided audit's documents, recorded so that it is retried (nothing half-stored)."""
+
+    code = "render_failed"
+    #: What went wrong, for the log and the document's record (never shown to users).
+    detail = ""

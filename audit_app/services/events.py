@@ -5,11 +5,11 @@ from datetime import datetime
 from typing import Any
 
 from ..extensions import db
-from ..models import Event
+from ..models import Event, EventAction
 
 
 def record(
-    action: str,
+    action: EventAction | str,
     *,
     actor=None,
     subject_type: str,
@@ -23,11 +23,13 @@ def record(
     """Add one event to the session (flushed with the change it describes).
 
     ``at`` is the moment the event happened when the caller states it (a decision entered
-    with its meeting date, demo data); otherwise now.
+    with its meeting date, demo data); otherwise now. ``action`` must be an
+    :class:`~audit_app.models.EventAction` (a free string naming none raises ValueError).
     """
+    action = EventAction(action)
     actor_id = getattr(actor, "id", actor)
     event = Event(
-        action=action,
+        action=action.value,
         actor_id=actor_id,
         subject_type=subject_type,
         subject_id=subject_id,

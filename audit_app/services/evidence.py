@@ -1,17 +1,14 @@
-"""Evidence files: type checked from the content, stored under the instance folder by SHA-256."""
+"""Evidence files: type checked from the content, stored by SHA-256 (see :mod:`audit_app.storage`)."""
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
-import tempfile
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask_babel import lazy_gettext as _l
 
-from .. import archives
+from .. import archives, storage
 from ..extensions import db
 from ..models import Assessment, Audit, Evidence, User, utcnow
 from . import events
@@ -107,10 +104,6 @@ def clean_filename(name: str) -> str:
     return "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
 
 
-def storage_path(files_folder: str, storage_key: str) -> Path:
-    return Path(files_folder) / storage_key
-
-
 def add_evidence(
     audit: Audit,
     assessment: Assessment,
@@ -118,14 +111,15 @@ def add_evidence(
     filename: str,
     data: bytes,
     actor: User,
-    files_folder: str,
     max_bytes: int,
+    store: storage.Storage | None = None,
 ) -> Evidence:
     """Check and store an uploaded file for one criterion, then record it.
 
     Refuses (ValidationFailed) an empty or oversized file, a name without an allowed
     extension, and content whose type does not match the extension (e.g. an EXE renamed
     to .pdf). The bytes are written before the row is flushed; a failed write leaves no row.
+    ``store`` defaults to the app's storage (``STORAGE_BACKEND``).
     """
     name = clean_filename(filename)
     ext = os.path.splitext(name)[1].lower()
@@ -144,15 +138,14 @@ def add_evidence(
     if kind is None or ext not in kind.extensions:
         raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the content does not match the file type")})
     media_type = _OLE_TYPES[ext] if kind is OLE else kind.media_type
-    digest = hashlib.sha256(data).hexdigest()
-    key = f"evidence/{digest[:2]}/{digest}"
     try:
-        _write_once(storage_path(files_folder, key), data)
-    except OSError as exc:
+        stored = (store or storage.current()).put(data, "evidence")
+    except (OSError, storage.StorageError) as exc:
         raise StorageFailed(_l("the file could not be stored; please try again later")) from exc
+    digest = stored.sha256
     evidence = Evidence(
         assessment_id=assessment.id, original_name=name, size=len(data), media_type=media_type,
-        sha256=digest, storage_key=key, uploaded_by_id=actor.id, uploaded_at=utcnow(),
+        sha256=digest, storage_key=stored.key, uploaded_by_id=actor.id, uploaded_at=utcnow(),
     )
     db.session.add(evidence)
     db.session.flush()
@@ -162,22 +155,13 @@ def add_evidence(
     return evidence
 
 
-def _write_once(path: Path, data: bytes) -> None:
-    """Write content-addressed bytes atomically; an existing file has the same bytes already."""
-    if path.exists():
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+def open_evidence(evidence: Evidence) -> storage.Download | None:
+    """The evidence file ready to stream, checked against its SHA-256; None when it is
+    missing or (up to one chunk) no longer matches (logged)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        return storage.current().download(evidence.storage_key, evidence.sha256)
+    except (storage.FileMissing, storage.CorruptFile):
+        return None
 
 
 def remove_evidence(audit: Audit, evidence: Evidence, *, actor: User) -> None:

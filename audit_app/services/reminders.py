@@ -1,20 +1,25 @@
 """Renewal reminders: labels that expire soon, announced once per stage (12, 6, 3, 1 months).
 
 No scheduler is needed: ``flask --app audit_app reminders`` is meant to run daily (cron or a
-systemd timer). Each reminder that was sent is an event, so a stage is never sent twice.
+systemd timer). Each reminder is claimed by a unique row (``reminders_sent``) before it is
+sent and recorded as an event, so a stage is never sent twice — not even when the command
+runs on two servers at the same moment: the second claim of a reminder waits for the first
+server's transaction and then finds the row.
 """
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from email.message import EmailMessage
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Centre, Certificate, CertificateStatus, Event, User
+from ..models import Centre, Certificate, CertificateStatus, EventAction, ReminderSent, User, utcnow
 from ..workflow import Role
 from . import events
 from .certificates import not_renewed
@@ -35,15 +40,33 @@ def _sent_stages(certificate_ids: list[int]) -> dict[int, set[int]]:
     sent: dict[int, set[int]] = {}
     if not certificate_ids:
         return sent
-    for subject_id, note in db.session.execute(
-        sa.select(Event.subject_id, Event.note).where(
-            Event.subject_type == "certificate", Event.action == "reminder_sent",
-            Event.subject_id.in_(certificate_ids),
-        )
+    for certificate_id, stage in db.session.execute(
+        sa.select(ReminderSent.certificate_id, ReminderSent.stage)
+        .where(ReminderSent.certificate_id.in_(certificate_ids))
     ):
-        if note.isdigit():
-            sent.setdefault(subject_id, set()).add(int(note))
+        sent.setdefault(certificate_id, set()).add(stage)
     return sent
+
+
+def claim(reminder: Reminder, now: datetime | None = None) -> bool:
+    """Take ``reminder`` for sending: True when this transaction is the one to send it.
+
+    Inserts its (certificate, stage) row unless one exists. On PostgreSQL a concurrent
+    transaction that inserted the same row makes this one wait until it commits (then
+    False: sent there) or rolls back (then True: the other send failed). Flushes.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ReminderSent)
+    # The id from the identity map: no SELECT of an expired certificate may start the
+    # transaction, the INSERT must (a SQLite reader cannot become a writer later).
+    certificate_id = sa.inspect(reminder.certificate).identity[0]
+    claimed = db.session.execute(
+        insert.values(certificate_id=certificate_id, stage=reminder.stage,
+                      sent_at=now or utcnow())
+        .on_conflict_do_nothing(index_elements=["certificate_id", "stage"])
+        .returning(ReminderSent.id)
+    ).first()
+    return claimed is not None
 
 
 def due_reminders(today: date) -> list[Reminder]:
@@ -98,11 +121,14 @@ def message_for(reminder: Reminder, *, sender: str, association: str, base_url: 
     return message
 
 
-def send(reminders: list[Reminder], config: dict) -> int:
-    """Send the reminders over SMTP and record each as an event; returns how many were sent.
+def send(reminders: list[Reminder], config: dict,
+         after_each: Callable[[], None] = lambda: None) -> int:
+    """Claim, send and record each reminder; returns how many this call sent.
 
-    Reminders without a recipient are skipped (and reported by the command). The events are
-    flushed only for messages the server accepted.
+    Reminders without a recipient are skipped (and reported by the command); so are those
+    another run claimed first. ``after_each`` is called after every sent reminder (the
+    command commits there, so each claim is released as soon as its mail is out and a
+    later failure cannot undo the record of a mail already sent).
     """
     sent = 0
     with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=30) as smtp:
@@ -111,15 +137,16 @@ def send(reminders: list[Reminder], config: dict) -> int:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         for reminder in reminders:
-            if not reminder.recipients:
+            if not reminder.recipients or not claim(reminder):
                 continue
             smtp.send_message(message_for(reminder, sender=config["MAIL_SENDER"],
                                           association=config["ASSOCIATION_NAME"],
                                           base_url=config["BASE_URL"]))
-            events.record("reminder_sent", subject_type="certificate",
+            events.record(EventAction.REMINDER_SENT, subject_type="certificate",
                           subject_id=reminder.certificate.id, note=str(reminder.stage),
                           new={"recipients": list(reminder.recipients),
                                "valid_until": reminder.certificate.valid_until.isoformat()})
+            db.session.flush()
             sent += 1
-    db.session.flush()
+            after_each()
     return sent

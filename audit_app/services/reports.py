@@ -1,7 +1,7 @@
 """Audit reports as PDF: a fresh draft while the audit is open, the stored one once decided.
 
 Every function flushes, never commits. A decided audit's report is rendered once per
-language, stored by SHA-256 beside the certificates (:func:`certificates.store_pdf`) and
+language, stored by SHA-256 like the certificates (:func:`certificates.store_pdf`) and
 served byte for byte afterwards; reopening the audit marks those rows as no longer current.
 """
 from __future__ import annotations
@@ -11,12 +11,13 @@ import logging
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import storage
 from ..extensions import db
-from ..models import Audit, AuditReport, User
+from ..models import Audit, AuditReport, DocumentJob, DocumentKind, DocumentState, EventAction, User
 from ..workflow import AuditStatus
 from . import events
-from .certificates import read_stored, store_pdf
-from .errors import ValidationFailed
+from .certificates import open_stored, store_pdf
+from .errors import RenderFailed
 
 log = logging.getLogger(__name__)
 
@@ -24,21 +25,79 @@ log = logging.getLogger(__name__)
 LANGUAGES = ("de", "en")
 
 
-class ReportRenderFailed(ValidationFailed):
-    """The report PDF could not be rendered (a decision must roll back with it)."""
+class ReportRenderFailed(RenderFailed):
+    """The report PDF could not be rendered (logged; a decided audit's report is retried)."""
+
+    code = "report_unavailable"
+
+
+def report_source(audit: Audit):
+    """Everything the report shows, as a :class:`~audit_app.pdf.report.ReportSource`.
+
+    The scored sheet, the team with names, the last submission, the newest certificate's
+    conditions and the decider: a fixed number of queries whatever the number of criteria.
+    """
+    from flask import current_app
+    from sqlalchemy.orm import joinedload
+
+    from ..models import AuditMember, Certificate, Event, EventAction
+    from ..pdf.report import ReportSource
+    from ..workflow import Decision
+    from .certificates import BERLIN, decision_day
+    from .checklist import audit_sheet
+
+    members = list(db.session.scalars(
+        sa.select(AuditMember).where(AuditMember.audit_id == audit.id)
+        .options(joinedload(AuditMember.user)).order_by(AuditMember.position)
+    ))
+    submitted_at = db.session.scalar(
+        sa.select(sa.func.max(Event.occurred_at))
+        .where(Event.audit_id == audit.id, Event.action == EventAction.AUDIT_SUBMIT)
+    )
+    conditions = []
+    if audit.decision is Decision.AWARD_WITH_CONDITIONS:
+        conditions = db.session.scalar(
+            sa.select(Certificate.conditions).where(Certificate.audit_id == audit.id)
+            .order_by(Certificate.id.desc()).limit(1)
+        ) or []
+    decided = audit.status is AuditStatus.DECIDED and audit.decided_at is not None
+    # By id, not through audit.decided_by: within the deciding transaction that relationship
+    # may still hold what it was loaded as before the decision.
+    decided_by = db.session.get(User, audit.decided_by_id) if decided and audit.decided_by_id else None
+    return ReportSource(
+        audit=audit,
+        sheet=audit_sheet(audit),
+        members=[(m.team_role, m.user.name) for m in members],
+        submitted_on=decision_day(submitted_at) if submitted_at else None,
+        decided=decided,
+        decided_on=decision_day(audit.decided_at) if decided else None,
+        decided_at_local=audit.decided_at.astimezone(BERLIN) if decided else None,
+        decided_by_name=decided_by.name if decided_by is not None else "",
+        conditions=conditions,
+        association_name=current_app.config["ASSOCIATION_NAME"],
+    )
+
+
+def report_context(audit: Audit, lang: str = "de") -> dict:
+    """Plain values for the report template (:func:`audit_app.pdf.report.build_context`)."""
+    from ..pdf.report import build_context
+
+    return build_context(report_source(audit), lang)
 
 
 def _render(audit: Audit, lang: str) -> bytes:
-    from ..pdf.report import render_report, report_context
+    from ..pdf.report import render_report
 
     try:
         return render_report(report_context(audit, lang))
-    except Exception:
+    except Exception as exc:
         log.exception("audit report PDF (%s) for audit %s failed to render", lang, audit.id)
-        raise ReportRenderFailed(
+        failure = ReportRenderFailed(
             _l("The audit report could not be created. "
                "Please try again or tell the association office.")
-        ) from None
+        )
+        failure.detail = f"{type(exc).__name__}: {exc}"
+        raise failure from None
 
 
 def _store(audit: Audit, lang: str, actor: User | None) -> tuple[AuditReport, bytes]:
@@ -47,9 +106,17 @@ def _store(audit: Audit, lang: str, actor: User | None) -> tuple[AuditReport, by
     report = AuditReport(audit_id=audit.id, lang=lang, sha256=digest, storage_key=key,
                          current=True)
     db.session.add(report)
+    db.session.execute(  # a download stored it: the job for it is done
+        sa.update(DocumentJob)
+        .where(DocumentJob.audit_id == audit.id, DocumentJob.kind == DocumentKind.REPORT,
+               DocumentJob.lang == lang,
+               DocumentJob.state.in_((DocumentState.PENDING, DocumentState.FAILED)))
+        .values(state=DocumentState.DONE)
+        .execution_options(synchronize_session="fetch")
+    )
     db.session.flush()
     events.record(
-        "report_pdf_stored", actor=actor, subject_type="audit_report", subject_id=report.id,
+        EventAction.REPORT_PDF_STORED, actor=actor, subject_type="audit_report", subject_id=report.id,
         audit_id=audit.id, new={"sha256": digest, "size": len(data), "lang": lang},
     )
     return report, data
@@ -65,8 +132,8 @@ def current_report(audit: Audit, lang: str) -> AuditReport | None:
     )
 
 
-def report_pdf(audit: Audit, lang: str = "de", actor: User | None = None) -> bytes:
-    """The report's PDF bytes in ``lang`` ("de" or "en").
+def open_report(audit: Audit, lang: str = "de", actor: User | None = None) -> storage.Download:
+    """The report's PDF in ``lang`` ("de" or "en"), ready to stream.
 
     Decided audit: the stored current report, rendered and stored on first request when
     missing (or when its file is gone or no longer matches its hash), recorded as an event
@@ -75,23 +142,19 @@ def report_pdf(audit: Audit, lang: str = "de", actor: User | None = None) -> byt
     """
     lang = "en" if lang == "en" else "de"
     if audit.status is not AuditStatus.DECIDED:
-        return _render(audit, lang)
+        return storage.Download.of_bytes(_render(audit, lang))
     report = current_report(audit, lang)
     if report is not None:
-        data = read_stored(report.storage_key, report.sha256, f"audit report {report.id}")
-        if data is not None:
-            return data
+        download = open_stored(report.storage_key, report.sha256, f"audit report {report.id}")
+        if download is not None:
+            return download
         report.current = False  # unreadable: replaced by a fresh render below
-    return _store(audit, lang, actor)[1]
+    return storage.Download.of_bytes(_store(audit, lang, actor)[1])
 
 
-def store_for_decision(audit: Audit, actor: User | None = None) -> list[AuditReport]:
-    """Render and store the report in every language when ``audit`` is decided.
-
-    Called in the decision's transaction: ReportRenderFailed propagates so the caller
-    rolls the decision back with it.
-    """
-    return [_store(audit, lang, actor)[0] for lang in LANGUAGES]
+def report_pdf(audit: Audit, lang: str = "de", actor: User | None = None) -> bytes:
+    """The bytes of :func:`open_report`."""
+    return open_report(audit, lang, actor).read_all()
 
 
 def invalidate_for(audit: Audit) -> int:

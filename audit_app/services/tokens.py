@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import ApiToken, User, utcnow
-from . import events
+from ..models import ApiToken, EventAction, User, utcnow
+from . import events, inputs
 from .errors import ValidationFailed
 
 #: Every token starts with this, so a leaked one is recognisable (e.g. by secret scanners).
@@ -25,7 +25,6 @@ TOKEN_PREFIX = "aiz_"
 SHOWN_CHARS = 12
 #: ``last_used_at`` is written at most this often per token (one UPDATE, not one per request).
 LAST_USED_GRANULARITY = timedelta(minutes=1)
-MAX_LABEL = 100
 
 
 def hash_token(token: str) -> str:
@@ -38,12 +37,13 @@ def create_token(user: User, *, label: str = "", actor=None) -> tuple[ApiToken, 
 
     Refuses (ValidationFailed) a deactivated user and a label longer than 100 characters.
     """
-    label = " ".join((label or "").split())
     fields = {}
+    try:
+        label = inputs.clean_text(label, "token.label", one_line=True)
+    except inputs.InputError as exc:
+        fields["label"] = exc.message
     if not user.active:
         fields["user"] = _l("this user is deactivated")
-    if len(label) > MAX_LABEL:
-        fields["label"] = _l("must be at most %(limit)s characters", limit=MAX_LABEL)
     if fields:
         raise ValidationFailed(_l("the token was not created"), fields=fields)
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -51,7 +51,7 @@ def create_token(user: User, *, label: str = "", actor=None) -> tuple[ApiToken, 
                      token_hash=hash_token(plain), created_by_id=getattr(actor, "id", actor))
     db.session.add(token)
     db.session.flush()
-    events.record("api_token_created", actor=actor, subject_type="api_token", subject_id=token.id,
+    events.record(EventAction.API_TOKEN_CREATED, actor=actor, subject_type="api_token", subject_id=token.id,
                   new={"user_id": user.id, "label": label, "prefix": token.prefix})
     return token, plain
 
@@ -78,7 +78,7 @@ def revoke_token(token: ApiToken, *, actor=None, now: datetime | None = None) ->
         return False
     token.revoked_at = now or utcnow()
     db.session.flush()
-    events.record("api_token_revoked", actor=actor, subject_type="api_token", subject_id=token.id,
+    events.record(EventAction.API_TOKEN_REVOKED, actor=actor, subject_type="api_token", subject_id=token.id,
                   old={"user_id": token.user_id, "prefix": token.prefix})
     return True
 

@@ -19,16 +19,17 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Centre, User, UserRole, utcnow
+from ..models import Centre, EventAction, User, UserRole, utcnow
 from ..models.user import password_hash_method
 from ..workflow import Role
-from . import events, throttle, tokens
+from . import events, inputs, throttle, tokens
 from .errors import ValidationFailed
+from .paging import Page, page_of
 
 log = logging.getLogger(__name__)
 
 MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 500
+MAX_PASSWORD_LENGTH = inputs.LIMITS["user.password"]
 LANGUAGES = ("de", "en")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -36,7 +37,8 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MSG_EMAIL_INVALID = "is not a valid e-mail address"
 MSG_EMAIL_TAKEN = "is already registered"
 MSG_REQUIRED = "is required"
-MSG_NAME_TOO_LONG = "must be at most 120 characters"
+MSG_NAME_TOO_LONG = f"must be at most {inputs.LIMITS['user.name']} characters"
+MSG_NAME_CHARACTERS = "contains characters that are not allowed in a name"
 MSG_PASSWORD_TOO_SHORT = f"must be at least {MIN_PASSWORD_LENGTH} characters long"
 MSG_PASSWORD_TOO_LONG = f"must be at most {MAX_PASSWORD_LENGTH} characters long"
 MSG_PASSWORD_WRONG = "is wrong"
@@ -57,7 +59,12 @@ _PASSWORD_GROUPS, _PASSWORD_GROUP_LENGTH = 4, 5
 
 
 def normalise_email(email: str) -> str:
-    return (email or "").strip().lower()
+    return inputs.normalise(email or "").strip().lower()
+
+
+def normalise_name(name: str) -> str:
+    """A person's name as stored: NFC, without surrounding spaces."""
+    return inputs.normalise(name or "").strip()
 
 
 def validate_password(password: str) -> str | None:
@@ -88,7 +95,7 @@ def profile_problems(
     at once. Nothing is changed.
     """
     return _check_profile(
-        email=normalise_email(email), name=(name or "").strip(), roles=roles,
+        email=normalise_email(email), name=normalise_name(name), roles=roles,
         centre_id=centre_id, language=language, user=user, actor=actor,
     )[0]
 
@@ -104,7 +111,8 @@ def _check_profile(
     may not drop their administrator role (they would lock themselves out).
     """
     fields: dict[str, str] = {}
-    if not _EMAIL.match(email) or len(email) > 254:
+    if (not _EMAIL.match(email) or len(email) > inputs.LIMITS["user.email"]
+            or inputs.text_problem(email, name=True, multiline=False)):
         fields["email"] = MSG_EMAIL_INVALID
     else:
         query = sa.select(User.id).where(sa.func.lower(User.email) == email)
@@ -114,8 +122,10 @@ def _check_profile(
             fields["email"] = MSG_EMAIL_TAKEN
     if not name:
         fields["name"] = MSG_REQUIRED
-    elif len(name) > 120:
+    elif len(name) > inputs.LIMITS["user.name"]:
         fields["name"] = MSG_NAME_TOO_LONG
+    elif inputs.text_problem(name, name=True, multiline=False):
+        fields["name"] = MSG_NAME_CHARACTERS
     try:
         role_set = {Role(r) for r in roles}
     except ValueError:
@@ -155,7 +165,7 @@ def create_user(
 ) -> User:
     """Create a user after checking every field; raises ValidationFailed with all problems."""
     email = normalise_email(email)
-    name = (name or "").strip()
+    name = normalise_name(name)
     fields, role_set = _check_profile(
         email=email, name=name, roles=roles, centre_id=centre_id, language=language, user=None
     )
@@ -169,7 +179,7 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     events.record(
-        "user_created",
+        EventAction.USER_CREATED,
         actor=actor,
         subject_type="user",
         subject_id=user.id,
@@ -195,7 +205,7 @@ def update_user(
     Records one "user_updated" event with the old and new values when anything changed.
     """
     email = normalise_email(email)
-    name = (name or "").strip()
+    name = normalise_name(name)
     fields, role_set = _check_profile(
         email=email, name=name, roles=roles, centre_id=centre_id, language=language, user=user,
         actor=actor,
@@ -210,7 +220,7 @@ def update_user(
     if changes:
         db.session.flush()
         events.record(
-            "user_updated",
+            EventAction.USER_UPDATED,
             actor=actor,
             subject_type="user",
             subject_id=user.id,
@@ -252,7 +262,7 @@ def set_active(user: User, active: bool, *, actor=None, now: datetime | None = N
         user.end_all_sessions()
     db.session.flush()
     events.record(
-        "user_reactivated" if active else "user_deactivated",
+        EventAction.USER_REACTIVATED if active else "user_deactivated",
         actor=actor,
         subject_type="user",
         subject_id=user.id,
@@ -281,7 +291,7 @@ def reset_password(user: User, password: str | None = None, *, actor=None,
     user.set_password(password)
     db.session.flush()
     events.record(
-        "password_reset",
+        EventAction.PASSWORD_RESET,
         actor=actor,
         subject_type="user",
         subject_id=user.id,
@@ -312,7 +322,7 @@ def change_password(user: User, current_password: str, new_password: str, *,
         raise ValidationFailed("the password was not changed", fields=fields)
     user.set_password(new_password)
     db.session.flush()
-    events.record("password_changed", actor=user, subject_type="user", subject_id=user.id)
+    events.record(EventAction.PASSWORD_CHANGED, actor=user, subject_type="user", subject_id=user.id)
     if revoke_tokens:
         tokens.revoke_all_for(user, actor=user, now=now or utcnow())
 
@@ -390,19 +400,10 @@ def find_by_email(email: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
-@dataclass(frozen=True)
-class UserPage:
-    """One page of the user list."""
-
-    users: list[User]
-    total: int
-    page: int
-    pages: int
-
-
 def list_users(
-    *, role: Role | None = None, active: bool | None = None, page: int = 1, per_page: int = 50
-) -> UserPage:
+    *, role: Role | None = None, active: bool | None = None, page: int = 1, per_page: int = 50,
+    clamp: bool = True,
+) -> Page:
     """Users ordered by name, optionally only one role and/or only (in)active ones.
 
     Roles come with the users (select-in) and centres with a join: three queries per page,
@@ -415,16 +416,8 @@ def list_users(
         )
     if active is not None:
         query = query.where(User.active.is_(active))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    rows = db.session.scalars(
-        query.options(joinedload(User.centre), selectinload(User.role_rows))
-        .order_by(User.name, User.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return UserPage(users=list(rows), total=total, page=page, pages=pages)
+    return page_of(query.options(joinedload(User.centre), selectinload(User.role_rows))
+                   .order_by(User.name, User.id), page, per_page, clamp=clamp)
 
 
 def centre_choices() -> list[tuple[int, str]]:
@@ -433,3 +426,9 @@ def centre_choices() -> list[tuple[int, str]]:
         sa.select(Centre.id, Centre.name, Centre.city).order_by(Centre.name, Centre.id)
     ).all()
     return [(cid, f"{name} ({city})" if city else name) for cid, name, city in rows]
+
+
+def active_users() -> list[User]:
+    """Every active user by name (e.g. to create an API token for one)."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name, User.id)))

@@ -129,10 +129,10 @@ def test_unknown_fields_and_unstorable_text_are_422(api, people):
 def test_an_unexpected_error_is_a_json_500_without_trace(app, api, people, monkeypatch):
     from audit_app.services import catalogs
 
-    def boom():
+    def boom(*args, **kwargs):
         raise RuntimeError("geheimes Detail")
 
-    monkeypatch.setattr(catalogs, "list_catalogs", boom)
+    monkeypatch.setattr(catalogs, "catalog_page", boom)
     _user, token = people["auditor"]
     response = api.get("/catalogs", token=token, check=False)
     assert response.status_code == 500
@@ -161,10 +161,10 @@ def test_an_unreachable_database_is_a_json_503(api, people, monkeypatch):
 
     from audit_app.services import catalogs
 
-    def locked():
+    def locked(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked"))
 
-    monkeypatch.setattr(catalogs, "list_catalogs", locked)
+    monkeypatch.setattr(catalogs, "catalog_page", locked)
     response = api.get("/catalogs", token=people["auditor"][1], check=False)
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable"

@@ -438,8 +438,8 @@ def test_public_register_and_verification(api, people, certificate):
     assert date.fromisoformat(verified["valid_until"]) == certificate.valid_until
 
 
-def test_a_certificate_that_cannot_be_rendered_rolls_the_decision_back(api, people, audit,
-                                                                      monkeypatch):
+def test_a_certificate_that_cannot_be_rendered_does_not_undo_the_decision(api, people, audit,
+                                                                          monkeypatch):
     from audit_app.models import Audit
     from audit_app.pdf import certificate as certificate_pdf
 
@@ -454,11 +454,15 @@ def test_a_certificate_that_cannot_be_rendered_rolls_the_decision_back(api, peop
     monkeypatch.setattr(certificate_pdf, "render_certificate", broken)
     response = api.post(f"/audits/{audit.id}/transitions", token=people["lead"][1],
                         json={"action": "decide", "decision": "award"})
-    assert response.status_code == 503
-    assert response.get_json()["error"]["code"] == "render_failed"
+    assert response.status_code == 200
+    number = response.get_json()["certificate"]["number"]
     fresh()
-    assert db.session.get(Audit, audit.id).status.value == "in_review"
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    assert db.session.get(Audit, audit.id).status.value == "decided"
+    pdf = api.get(f"/certificates/{number}.pdf", token=people["lead"][1])
+    assert pdf.status_code == 503 and pdf.get_json()["error"]["code"] == "render_failed"
+    monkeypatch.undo()
+    pdf = api.get(f"/certificates/{number}.pdf", token=people["lead"][1])
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
 
 def test_path_segments_that_cannot_name_anything_are_404(api, people, audit, catalog):

@@ -66,7 +66,7 @@ def small_instance(app, make_user, make_centre, make_audit, catalog):
         evidence_service.add_evidence(
             working, svc.get_assessment(working, code), filename=name,
             data=PDF_BYTES + code.encode(), actor=lead,
-            files_folder=app.config["FILES_FOLDER"], max_bytes=10**6)
+            max_bytes=10**6)
     db.session.commit()
     working.lead_user = lead
     return working

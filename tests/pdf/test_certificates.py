@@ -395,30 +395,54 @@ def test_the_renderer_itself_refuses_network_and_foreign_files(app, listening_se
     assert fetcher.fetch("data:text/plain,ok") is not None
 
 
-# --- a failing render rolls the decision back ----------------------------------------------
+# --- a failing render never undoes the decision (issue 12, item 3) --------------------------
 
 
 def _broken_render(*args, **kwargs):
     raise RuntimeError("WeasyPrint ist ausgefallen")
 
 
-def test_failing_render_leaves_the_audit_undecided(app, make_audit, catalog, team, monkeypatch,
-                                                   caplog):
+def _jobs(audit_id):
+    from audit_app.models import DocumentJob
+
+    return {(j.kind.value, j.lang): j for j in db.session.scalars(
+        sa.select(DocumentJob).where(DocumentJob.audit_id == audit_id))}
+
+
+def test_a_failing_render_keeps_the_decision_and_records_the_failure(
+        app, make_audit, catalog, team, monkeypatch, caplog):
     import audit_app.pdf.certificate as pdf_certificate
+    from audit_app.services import documents
 
     audit = in_review(make_audit, catalog, team)
     monkeypatch.setattr(pdf_certificate, "render_pdf", _broken_render)
-    with caplog.at_level(logging.ERROR), pytest.raises(cert_svc.CertificateRenderFailed):
+    with caplog.at_level(logging.ERROR):
         svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
-    db.session.rollback()
+        db.session.commit()  # the decision commits; the PDFs are rendered after it
     fresh()
-    assert db.session.get(Audit, audit.id).status is AuditStatus.IN_REVIEW
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
-    assert f"audit {audit.id}" in caplog.text
+    assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.audit_id == audit.id))
+    assert certificate.number == "AIZ-2026-0001" and certificate.pdf_sha256 is None
+    jobs = _jobs(audit.id)
+    assert {k: j.state.value for k, j in jobs.items()} == {
+        ("certificate", "de"): "failed", ("certificate", "en"): "failed",
+        ("report", "de"): "done", ("report", "en"): "done"}
+    assert "WeasyPrint ist ausgefallen" in jobs[("certificate", "de")].last_error
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Event).where(
+        Event.action == "document_render_failed", Event.audit_id == audit.id)) == 2
+    assert "failed to render" in caplog.text
+
+    monkeypatch.undo()  # the renderer works again: the command renders what is due
+    assert documents.render_pending() == documents.RenderSummary(done=2, failed=0)
+    fresh()
+    certificate = db.session.get(Certificate, certificate.id)
+    assert re.fullmatch(r"[0-9a-f]{64}", certificate.pdf_sha256) and certificate.pdf_en_sha256
+    assert {j.state.value for j in _jobs(audit.id).values()} == {"done"}
+    assert documents.render_pending() == documents.RenderSummary(done=0, failed=0)
 
 
-def test_failing_render_shows_an_error_on_the_web_decision(app, client, auth, make_audit, catalog,
-                                                           team, monkeypatch):
+def test_a_failing_render_is_shown_on_the_web_and_retried_at_the_download(
+        app, client, auth, make_audit, catalog, team, monkeypatch):
     import audit_app.pdf.certificate as pdf_certificate
 
     audit = in_review(make_audit, catalog, team)
@@ -428,9 +452,36 @@ def test_failing_render_shows_an_error_on_the_web_decision(app, client, auth, ma
     response = client.post(f"/audits/{audit.id}/transition/decide",
                            data={"csrf_token": token, "decision": "award", "note": "Sitzung AK"},
                            follow_redirects=True)
-    assert "Die Urkunde konnte nicht erstellt werden" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Die Entscheidung ist gespeichert" in html
+    assert "Urkunde (Deutsch): konnte nicht erstellt werden" in html
+    assert "Traceback" not in html and "WeasyPrint ist ausgefallen" not in html
     fresh()
-    assert db.session.get(Audit, audit.id).status is AuditStatus.IN_REVIEW
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(
-        sa.text("certificate_sequences"))) == 0
+    assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
+    number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == audit.id))
+
+    failed_again = client.get(f"/certificates/{number}.pdf", follow_redirects=True)
+    assert failed_again.mimetype == "text/html"
+    assert "Die Urkunden-PDF konnte noch nicht erstellt werden" in failed_again.get_data(as_text=True)
+
+    monkeypatch.undo()
+    download = client.get(f"/certificates/{number}.pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    fresh()
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    assert hashlib.sha256(download.data).hexdigest() == certificate.pdf_sha256
+    assert _jobs(audit.id)[("certificate", "de")].attempts == 3
+
+
+def test_the_command_renders_what_is_pending(app, runner, make_audit, catalog, team, monkeypatch):
+    import audit_app.pdf.certificate as pdf_certificate
+
+    audit = in_review(make_audit, catalog, team)
+    monkeypatch.setattr(pdf_certificate, "render_pdf", _broken_render)
+    decide(audit, team)
+    result = runner.invoke(args=["documents", "render-pending"])
+    assert result.exit_code == 1 and "0 document(s) rendered, 2 failed." in result.output
+    monkeypatch.undo()
+    result = runner.invoke(args=["documents", "render-pending"])
+    assert result.exit_code == 0 and "2 document(s) rendered, 0 failed." in result.output

@@ -50,8 +50,6 @@ ADJUSTMENT = "Strategie liegt nur als Entwurf vor – Überarbeitung im Beirat s
 
 def in_review(make_audit, catalog, team, centre=None, *, evidence=False, **overrides):
     """A complete audit with comments, submitted and under review by the working-group lead."""
-    from flask import current_app
-
     from audit_app.services import evidence as evidence_service
 
     answers = full_answers(catalog, **overrides)
@@ -62,7 +60,7 @@ def in_review(make_audit, catalog, team, centre=None, *, evidence=False, **overr
         evidence_service.add_evidence(
             audit, svc.get_assessment(audit, "A1"), filename="Gesellschaftsvertrag-Änderung.pdf",
             data=b"%PDF-1.4\n%%EOF\n", actor=team["lead_auditor"],
-            files_folder=current_app.config["FILES_FOLDER"], max_bytes=10_000)
+            max_bytes=10_000)
     svc.transition(audit, Action.SUBMIT, team["lead_auditor"])
     svc.transition(audit, Action.BEGIN_REVIEW, team["wg_lead"])
     svc.adjust_assessment(audit, "A2", actor=team["wg_lead"], points=2, reason=ADJUSTMENT)
@@ -223,21 +221,28 @@ def test_reopening_marks_the_stored_reports_not_current(app, make_audit, catalog
 # --- a failing render ------------------------------------------------------------------------
 
 
-def test_failing_report_render_leaves_the_decision_unchanged(app, make_audit, catalog, team,
-                                                             monkeypatch, caplog):
+def test_a_failing_report_render_keeps_the_decision_and_is_retried(app, make_audit, catalog, team,
+                                                                  monkeypatch, caplog):
     import audit_app.pdf.report as pdf_report
 
     audit = in_review(make_audit, catalog, team)
     monkeypatch.setattr(pdf_report, "render_pdf", _broken_render)
-    with caplog.at_level(logging.ERROR), pytest.raises(report_svc.ReportRenderFailed):
+    with caplog.at_level(logging.ERROR):
         svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
-    db.session.rollback()
+        db.session.commit()
     fresh()
-    assert db.session.get(Audit, audit.id).status is AuditStatus.IN_REVIEW
-    assert db.session.get(Audit, audit.id).decision is None
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 0
+    assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Certificate)) == 1
     assert report_rows() == []
     assert f"audit {audit.id}" in caplog.text
+    with pytest.raises(report_svc.ReportRenderFailed):
+        draft_pdf(audit)
+    db.session.rollback()
+
+    monkeypatch.undo()
+    data = draft_pdf(audit)  # the next request renders and stores it
+    db.session.commit()
+    assert [r.lang for r in report_rows(audit.id)] == ["de"] and data.startswith(b"%PDF")
 
 
 def test_failing_report_render_shows_an_error_not_a_trace(app, client, auth, make_audit, catalog,
@@ -251,9 +256,11 @@ def test_failing_report_render_shows_an_error_not_a_trace(app, client, auth, mak
     response = client.post(f"/audits/{audit.id}/transition/decide",
                            data={"csrf_token": token, "decision": "award", "note": "Sitzung AK"},
                            follow_redirects=True)
-    assert "Der Auditbericht konnte nicht erstellt werden" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "Die Entscheidung ist gespeichert" in html
+    assert "Auditbericht (Deutsch): konnte nicht erstellt werden" in html
     fresh()
-    assert db.session.get(Audit, audit.id).status is AuditStatus.IN_REVIEW
+    assert db.session.get(Audit, audit.id).status is AuditStatus.DECIDED
     assert report_rows() == []
 
     with caplog.at_level(logging.ERROR):
@@ -341,7 +348,7 @@ def _centre():
 
 
 def test_context_queries_do_not_grow_with_the_criteria(app, team):
-    from audit_app.pdf.report import report_context
+    from audit_app.services.reports import report_context
 
     counts = {}
     for per_category in (6, 57):  # 42 and 399 criteria

@@ -76,7 +76,7 @@ def world(app, make_user, make_centre, make_audit, catalog):
     evidence_svc.add_evidence(
         audit, svc.get_assessment(audit, "A1"), filename='<img src=x onerror=alert(1)>Prüfung.pdf',
         data=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n%%EOF\n", actor=lead_auditor,
-        files_folder=app.config["FILES_FOLDER"], max_bytes=app.config["EVIDENCE_MAX_BYTES"],
+        max_bytes=app.config["EVIDENCE_MAX_BYTES"],
     )
     svc.transition(audit, Action.SUBMIT, lead_auditor, note=tagged("Notiz Einreichung"))
     svc.transition(audit, Action.BEGIN_REVIEW, wg_lead)

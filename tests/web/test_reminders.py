@@ -1,9 +1,7 @@
 """Renewal reminders: due once per stage, printed, and sent to a real local SMTP server."""
 from __future__ import annotations
 
-import socketserver
-import threading
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -11,58 +9,13 @@ import sqlalchemy as sa
 from audit_app.extensions import db
 from audit_app.models import Certificate, CertificateStatus, Event
 from tests.conftest import fresh
-
-
-class _SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP to accept messages: records envelope recipients and the data."""
-
-    def write(self, line: str) -> None:
-        self.wfile.write(line.encode() + b"\r\n")
-
-    def handle(self) -> None:
-        self.write("220 localhost test SMTP")
-        recipients, data_mode, lines = [], False, []
-        while True:
-            raw = self.rfile.readline()
-            if not raw:
-                return
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if data_mode:
-                if line == ".":
-                    self.server.messages.append({"to": recipients, "data": "\n".join(lines)})
-                    recipients, data_mode, lines = [], False, []
-                    self.write("250 queued")
-                else:
-                    lines.append(line)
-                continue
-            verb = line[:4].upper()
-            if verb in ("EHLO", "HELO"):
-                self.write("250 localhost")
-            elif verb == "MAIL":
-                self.write("250 ok")
-            elif verb == "RCPT":
-                recipients.append(line.split(":", 1)[1].strip(" <>"))
-                self.write("250 ok")
-            elif verb == "DATA":
-                data_mode = True
-                self.write("354 go ahead")
-            elif verb == "QUIT":
-                self.write("221 bye")
-                return
-            else:
-                self.write("250 ok")
+from tests.smtp_sink import smtp_sink
 
 
 @pytest.fixture
 def smtp_server():
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SMTPHandler)
-    server.daemon_threads = True
-    server.messages = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with smtp_sink() as server:
+        yield server
 
 
 @pytest.fixture
@@ -98,7 +51,7 @@ def test_reminders_are_printed_without_sending(runner, certificates):
 
 
 def test_reminders_are_sent_once_per_stage(app, runner, certificates, smtp_server):
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.server_address[1])
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
     result = runner.invoke(args=["reminders", "--today", "2026-11-26"])
     assert result.exit_code == 0 and "Sent 1 reminder(s)." in result.output, result.output
     assert len(smtp_server.messages) == 1
@@ -127,3 +80,57 @@ def test_lead_dashboard_lists_expiring_labels_but_not_renewed_ones(certificates)
 
     numbers = [c.number for c in lead_dashboard(date(2026, 11, 26)).expiring]
     assert numbers == ["AIZ-2022-0001"]  # Würzburg's 2027 certificate was renewed
+
+
+def test_a_reminder_claimed_by_another_run_meanwhile_is_not_sent_again(app, certificates,
+                                                                       smtp_server):
+    """Another server's run sent the reminder after this run found it due: its committed
+    claim row makes this run skip it."""
+    from audit_app.models import ReminderSent
+    from audit_app.services import reminders
+
+    due = reminders.due_reminders(date(2026, 11, 26))
+    assert [(r.certificate.number, r.stage) for r in due] == [("AIZ-2022-0001", 365)]
+    db.session.commit()
+    with db.engine.begin() as other_server:
+        other_server.execute(sa.insert(ReminderSent).values(
+            certificate_id=due[0].certificate.id, stage=365, sent_at=datetime.now(UTC)))
+    config = {**app.config, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp_server.port}
+    assert reminders.send(due, config, after_each=db.session.commit) == 0
+    assert smtp_server.messages == []
+    assert reminders.due_reminders(date(2026, 11, 27)) == []
+
+
+def test_a_failed_sending_releases_its_claim(app, certificates):
+    from audit_app.models import ReminderSent
+    from audit_app.services import reminders
+
+    due = reminders.due_reminders(date(2026, 11, 26))
+    db.session.commit()
+    with pytest.raises(OSError):
+        reminders.send(due, {**app.config, "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": 1})
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReminderSent)) == 0
+    assert len(reminders.due_reminders(date(2026, 11, 27))) == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_the_migration_turns_sent_reminder_events_into_claims(app, backend, runner, certificates,
+                                                              smtp_server):
+    from flask_migrate import downgrade, upgrade
+
+    from audit_app.models import ReminderSent
+
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    assert "Sent 1 reminder(s)." in runner.invoke(args=["reminders", "--today", "2026-11-26"]).output
+    fresh()
+    before = db.session.execute(sa.select(ReminderSent.certificate_id, ReminderSent.stage)).all()
+    assert len(before) == 1
+    db.session.remove()
+    directory = app.extensions["migrate"].directory
+    downgrade(directory=directory, revision="08f8890eb5eb-1")
+    upgrade(directory=directory)
+    assert db.session.execute(sa.select(ReminderSent.certificate_id, ReminderSent.stage)).all() \
+        == before
+    assert "No reminders are due." in runner.invoke(args=["reminders", "--today",
+                                                          "2026-11-27"]).output

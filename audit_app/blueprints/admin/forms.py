@@ -2,24 +2,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
-from wtforms import (
-    BooleanField,
-    EmailField,
-    PasswordField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    SubmitField,
-)
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Optional, ValidationError
 
 from ...labels import label
-from ...services import users
+from ...services import inputs, users
 from ...workflow import Role
 from ..auth.forms import service_message
+from ..forms import MultiCheckboxField, ServiceForm
 
 try:
     from wtforms import SelectChoice
@@ -53,14 +44,7 @@ def at_least_one(form, field) -> None:
         raise ValidationError(service_message(users.MSG_ROLES_REQUIRED))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as checkboxes (the roles)."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class UserFilterForm(FlaskForm):
+class UserFilterForm(ServiceForm):
     """Filters of the user list (GET parameters, so no CSRF token)."""
 
     class Meta:
@@ -87,7 +71,7 @@ class UserFilterForm(FlaskForm):
         return {"yes": True, "no": False}.get(self.active.data)
 
 
-class UserForm(FlaskForm):
+class UserForm(ServiceForm):
     """A user's profile and roles.
 
     ``centres`` are ``(id, label)`` pairs for the centre select; ``user`` is the account being
@@ -95,6 +79,9 @@ class UserForm(FlaskForm):
     the service's checks (duplicate e-mail, centre rules, own administrator role), so that
     every problem shows at once.
     """
+
+    limits = {"name": "user.name", "email": "user.email"}
+    names = frozenset({"name"})
 
     name = StringField(
         _l("Name"),
@@ -128,8 +115,7 @@ class UserForm(FlaskForm):
 
     @property
     def centre_id_value(self) -> int | None:
-        data = self.centre_id.data or ""
-        return int(data) if data.isdigit() else None
+        return inputs.parse_id(self.centre_id.data or "")
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
@@ -149,6 +135,8 @@ class UserForm(FlaskForm):
 class UserCreateForm(UserForm):
     """A new user; an empty password field means "generate one"."""
 
+    limits = {**UserForm.limits, "password": "user.password"}
+
     password = PasswordField(
         _l("Initial password"),
         validators=[Optional(), password_rule],
@@ -158,9 +146,11 @@ class UserCreateForm(UserForm):
     submit = SubmitField(_l("Create user"))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(ServiceForm):
     """An administrator sets a new password for a user, typed or generated; the user's
     sessions end, and their API tokens too if asked."""
+
+    limits = {"password": "user.password"}
 
     password = PasswordField(
         _l("New password"),
@@ -176,7 +166,7 @@ class PasswordResetForm(FlaskForm):
     submit = SubmitField(_l("Reset password"))
 
 
-class CatalogUploadForm(FlaskForm):
+class CatalogUploadForm(ServiceForm):
     """A catalogue file (YAML) to validate and import."""
 
     file = FileField(
@@ -193,12 +183,14 @@ class CatalogUploadForm(FlaskForm):
     submit = SubmitField(_l("Check and import"))
 
 
-class TokenCreateForm(FlaskForm):
+class TokenCreateForm(ServiceForm):
     """A new API token for one user; the label says what it is for."""
+
+    limits = {"label": "token.label"}
 
     user_id = SelectField(_l("User"), coerce=int, validators=[DataRequired()])
     label = StringField(
-        _l("Label"), validators=[Optional(), Length(max=100)],
+        _l("Label"), validators=[Optional()],
         description=_l("What the token is used for, e.g. „Mitgliederabgleich Geschäftsstelle“."),
     )
 

@@ -5,7 +5,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -21,12 +20,13 @@ from flask_login import current_user, login_required
 
 from ...catalog import CatalogError, Problem, parse_catalog
 from ...extensions import db
-from ...models import CatalogCriterion, CatalogStatus, CatalogVersion, User, utcnow
+from ...models import CatalogStatus, CatalogVersion, User, utcnow
 from ...permissions import can_manage_catalogs, can_manage_users
 from ...services import catalogs as catalog_service
 from ...services import tokens as token_service
 from ...services import users as user_service
 from ...services.errors import ValidationFailed
+from ...services.inputs import parse_page
 from ..auth.forms import EmptyForm, apply_service_errors, service_message
 from . import bp
 from .forms import (
@@ -77,7 +77,7 @@ def users():
     page = user_service.list_users(
         role=filters.selected_role,
         active=filters.selected_active,
-        page=request.args.get("page", 1, type=int) or 1,
+        page=parse_page(request.args.get("page")),
         per_page=current_app.config["PAGE_SIZE"],
     )
     return render_template(
@@ -210,9 +210,7 @@ def user_password(user_id: int):
 # --- API tokens ------------------------------------------------------------------------------
 
 def _token_form(formdata=None) -> TokenCreateForm:
-    users = db.session.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name, User.id)
-    ).all()
+    users = user_service.active_users()
     return TokenCreateForm(formdata, users=users) if formdata is not None else TokenCreateForm(
         users=users)
 
@@ -287,16 +285,7 @@ class CatalogRow:
 
 def _catalog_rows() -> list[CatalogRow]:
     """Every stored version with its number of criteria, in one query."""
-    counts = (
-        sa.select(CatalogCriterion.catalog_id, sa.func.count().label("n"))
-        .group_by(CatalogCriterion.catalog_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(CatalogVersion, sa.func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.catalog_id == CatalogVersion.id)
-        .order_by(CatalogVersion.key, CatalogVersion.imported_at.desc(), CatalogVersion.id.desc())
-    ).all()
+    rows = catalog_service.versions_with_counts()
     return [
         CatalogRow(
             catalog=row,

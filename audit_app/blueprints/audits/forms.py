@@ -1,23 +1,23 @@
-"""Forms of the audits area. Checklist cards are parsed by :func:`parse_answer`."""
+"""Forms of the audits area: planning, transitions, checklist cards, review rows, evidence.
+
+Each is a :class:`~audit_app.blueprints.forms.ServiceForm`: text limits from the input
+module, and the service's own checks in ``validate()`` where the form can know them.
+"""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Optional
 
+from ...services import audits as audit_service
+from ...services import inputs
 from ...services.audits import AnswerInput
-from ...workflow import AuditKind
+from ...workflow import AuditKind, Decision
+from ..forms import MultiCheckboxField, ServiceForm
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class PlanAuditForm(FlaskForm):
+class PlanAuditForm(ServiceForm):
     centre_id = SelectField(_l("Centre"), coerce=int, validators=[DataRequired()])
     catalog_id = SelectField(_l("Criteria catalogue"), coerce=int, validators=[DataRequired()])
     kind = SelectField(_l("Kind of audit"), choices=[], validators=[DataRequired()])
@@ -28,8 +28,14 @@ class PlanAuditForm(FlaskForm):
     auditor_ids = MultiCheckboxField(_l("Auditors"), coerce=int)
     guest_id = SelectField(_l("Guest auditor (optional)"), coerce=int, validators=[Optional()])
 
+    #: Service field → form field.
+    FIELD_NAMES = {"team": "auditor_ids", "auditors": "auditor_ids", "guest": "guest_id",
+                   "catalog": "catalog_id", "centre": "centre_id"}
+
     def __init__(self, *args, centres, catalogs, auditors, guests, kind_labels, **kwargs):
         super().__init__(*args, **kwargs)
+        self._centres = {c.id: c for c in centres}
+        self._people = {u.id: u for u in [*auditors, *guests]}
         self.centre_id.choices = [(c.id, f"{c.name} ({c.city})") for c in centres]
         self.catalog_id.choices = [(c.id, c.title_label) for c in catalogs]
         self.kind.choices = [(k.value, kind_labels[k]) for k in AuditKind]
@@ -37,54 +43,121 @@ class PlanAuditForm(FlaskForm):
         self.auditor_ids.choices = [(u.id, u.name) for u in auditors]
         self.guest_id.choices = [(0, "–")] + [(u.id, u.name) for u in guests]
 
-    def validate_auditor_ids(self, field):
-        if not field.data:
-            raise ValidationError(_l("Choose at least one auditor besides the lead auditor."))
-        if self.lead_auditor_id.data in field.data:
-            raise ValidationError(_l("The lead auditor is already on the team."))
+    def person(self, user_id):
+        """The offered person with this id (None for anything else)."""
+        return self._people.get(user_id)
+
+    def centre(self, centre_id):
+        """The offered centre with this id (None for anything else)."""
+        return self._centres.get(centre_id)
+
+    def validate(self, extra_validators=None) -> bool:
+        """The field checks, then the service's team rules (:func:`team_problems`)."""
+        valid = super().validate(extra_validators)
+        problems = audit_service.team_problems(
+            self._centres.get(self.centre_id.data), self.person(self.lead_auditor_id.data),
+            [u for u in map(self.person, self.auditor_ids.data or []) if u is not None],
+            self.person(self.guest_id.data) if self.guest_id.data else None,
+        )
+        if problems:
+            for message in self.add_service_errors(problems, self.FIELD_NAMES):
+                self.auditor_ids.errors = [*self.auditor_ids.errors, message]
+            valid = False
+        return valid
 
 
-class NoteForm(FlaskForm):
+class NoteForm(ServiceForm):
     """A transition with an optional or required note (the service checks which)."""
 
-    note = TextAreaField(_l("Note"), validators=[Length(max=5000)])
+    limits = {"note": "transition.note"}
+    note = TextAreaField(_l("Note"))
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(ServiceForm):
+    limits = {"note": "transition.note", "override_reason": "transition.override_reason"}
     decision = SelectField(_l("Decision"), validators=[DataRequired()])
-    note = TextAreaField(_l("Decision note"), validators=[Length(max=5000)])
+    note = TextAreaField(_l("Decision note"))
     override_reason = TextAreaField(
         _l("Justification (required when the decision differs from the computed outcome)"),
-        validators=[Length(max=5000)],
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.decision.choices = [(d.value, d.value) for d in Decision]  # views label them
 
-class EvidenceForm(FlaskForm):
+
+class EvidenceForm(ServiceForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
 
 
-def parse_answer(form) -> tuple[AnswerInput, int | None, dict[str, str]]:
-    """Read a checklist card's POST data: the answer, the version it was based on, parse errors."""
-    errors: dict[str, str] = {}
-    points = None
-    raw_points = (form.get("points") or "").strip()
-    if raw_points:
+class AnswerForm(ServiceForm):
+    """One checklist card as posted: the answer and the version it was based on.
+
+    The values stay text here; the service parses them (ASCII digits, decimals within the
+    column) and checks them against the criterion, so web and API refuse the same input.
+    """
+
+    class Meta:
+        csrf = False  # checked for every POST by CSRFProtect already
+
+    limits = {"points": "answer.value", "value": "answer.value", "na_reason": "answer.na_reason",
+              "comment": "answer.comment", "finding": "answer.finding",
+              "finding_severity": "answer.value", "version": "answer.value",
+              "not_applicable": "answer.value"}
+    points = StringField()
+    value = StringField()
+    not_applicable = StringField()
+    na_reason = TextAreaField()
+    comment = TextAreaField()
+    finding = TextAreaField()
+    finding_severity = StringField()
+    version = StringField()
+
+    def answer(self) -> tuple[AnswerInput, int | None, dict[str, str]]:
+        """The answer for :func:`~audit_app.services.audits.save_assessment`, the version it
+        was based on, and the problems found before the service runs."""
+        self.validate()
+        errors = {name: str(field.errors[0]) for name, field in self._fields.items()
+                  if field.errors}
         try:
-            points = int(raw_points)
-        except ValueError:
-            errors["points"] = "must be a whole number"
-    try:
-        version = int(form.get("version", ""))
-    except ValueError:
-        version = None
-        errors["version"] = "missing"
-    answer = AnswerInput(
-        points=points,
-        value=(form.get("value") or "").strip() or None,
-        not_applicable=form.get("not_applicable") == "1",
-        na_reason=form.get("na_reason", ""),
-        comment=form.get("comment", ""),
-        finding=form.get("finding", ""),
-        finding_severity=(form.get("finding_severity") or None),
-    )
-    return answer, version, errors
+            version = inputs.parse_whole(self.version.data, 0, inputs.MAX_ID)
+        except inputs.InputError:
+            version = None
+        if version is None:
+            errors["version"] = "missing"
+        answer = AnswerInput(
+            points=(self.points.data or "").strip() or None,
+            value=(self.value.data or "").strip() or None,
+            not_applicable=self.not_applicable.data == "1",
+            na_reason=self.na_reason.data or "",
+            comment=self.comment.data or "",
+            finding=self.finding.data or "",
+            finding_severity=self.finding_severity.data or None,
+        )
+        return answer, version, errors
+
+
+class ReviewForm(ServiceForm):
+    """One review row as posted: agree, or adjust with points or a value and a reason."""
+
+    class Meta:
+        csrf = False  # checked for every POST by CSRFProtect already
+
+    limits = {"agree": "answer.value", "points": "answer.value", "value": "answer.value",
+              "reason": "review.reason"}
+    agree = StringField()
+    points = StringField()
+    value = StringField()
+    reason = TextAreaField()
+
+    def adjustment(self) -> dict:
+        """Keyword arguments of :func:`~audit_app.services.audits.adjust_assessment`."""
+        return {"agree": self.agree.data == "1",
+                "points": (self.points.data or "").strip() or None,
+                "value": (self.value.data or "").strip() or None,
+                "reason": self.reason.data or ""}
+
+
+def parse_answer(formdata) -> tuple[AnswerInput, int | None, dict[str, str]]:
+    """Read a checklist card's POST data (see :meth:`AnswerForm.answer`)."""
+    return AnswerForm(formdata).answer()

@@ -1,7 +1,6 @@
 """Audits: list, planning, the audit page, the checklist, evidence, review and decision."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     abort,
     current_app,
@@ -11,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -19,35 +17,50 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...labels import LABELS, refusal_message
-from ...models import Assessment, Audit, Centre, Evidence, User
+from ...models import Audit, DocumentKind, DocumentState
 from ...permissions import (
-    audit_filter,
     can_edit_assessments,
     can_plan_audits,
     can_review,
-    can_view_audit,
 )
+from ...services import access, documents
 from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
 from ...services import checklist as checklist_service
 from ...services import evidence as evidence_service
 from ...services import reports as report_service
 from ...services.audit_actions import available_actions, team_guidance
+from ...services.audits import AuditFilters
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
+from ...services.inputs import parse_page
 from ...services.reports import ReportRenderFailed
+from ...storage.http import send_download
 from ...templating import localtime
-from ...workflow import Action, AuditStatus, Decision, Role
+from ...workflow import Action, AuditStatus, Decision, RefusalCode
 from . import bp
-from .forms import DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, parse_answer
+from .forms import AnswerForm, DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, ReviewForm
 from .view_helpers import field_label
 
 
 def _load(audit_id: int) -> Audit:
     """The audit with its team, or 404 when missing or not visible to the user."""
-    audit = checklist_service.load_audit(audit_id)
-    if audit is None or not can_view_audit(current_user, audit):
-        abort(404)
-    return audit
+    return access.visible_audit(audit_id, current_user)
+
+
+def document_lines(audit: Audit) -> list:
+    """The audit's documents not stored yet, each with a sentence saying so."""
+    words = {DocumentKind.CERTIFICATE: _("Certificate"), DocumentKind.REPORT: _("Audit report")}
+    languages = {"de": _("German"), "en": _("English")}
+    lines = []
+    for d in documents.open_documents(audit):
+        what = f"{words[d.kind]} ({languages.get(d.lang, d.lang)})"
+        if d.state is DocumentState.FAILED:
+            text = _("%(document)s: could not be created (%(attempts)s attempts). It is created "
+                     "again at the next download.", document=what, attempts=d.attempts)
+        else:
+            text = _("%(document)s: being created.", document=what)
+        lines.append({"state": d.state, "text": text})
+    return lines
 
 
 def _is_htmx() -> bool:
@@ -59,33 +72,21 @@ def _is_htmx() -> bool:
 def index():
     """Audits the user may see, newest first, filterable by status."""
     status = request.args.get("status", "")
-    query = (
-        sa.select(Audit)
-        .where(audit_filter(current_user))
-        .options(sa.orm.joinedload(Audit.centre))
-        .order_by(Audit.planned_on.desc(), Audit.id.desc())
-    )
-    if status in {s.value for s in AuditStatus}:
-        query = query.where(Audit.status == AuditStatus(status))
-    page = db.paginate(query, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    if status not in {s.value for s in AuditStatus}:
+        status = ""
+    page = audit_service.list_audits(
+        current_user, AuditFilters(status=AuditStatus(status) if status else None),
+        parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_template("audits/index.html", page=page, status=status,
                            statuses=list(AuditStatus), title=_("Audits"))
 
 
 def _plan_form() -> PlanAuditForm:
-    centres = db.session.scalars(
-        sa.select(Centre).where(Centre.active.is_(True)).order_by(Centre.name)
-    ).all()
-    people = db.session.scalars(
-        sa.select(User).where(User.active.is_(True)).order_by(User.name)
-        .options(sa.orm.selectinload(User.role_rows))
-    ).all()
-    auditors = [u for u in people if u.has_role(Role.AUDITOR)]
-    catalogs = catalog_service.active_catalogs()
-    for c in catalogs:
+    choices = audit_service.planning_choices()
+    for c in choices.catalogs:
         c.title_label = f"{c.title(current_lang_code())} ({c.label})"
-    return PlanAuditForm(centres=centres, catalogs=catalogs, auditors=auditors, guests=auditors,
-                         kind_labels=LABELS)
+    return PlanAuditForm(centres=choices.centres, catalogs=choices.catalogs,
+                         auditors=choices.auditors, guests=choices.auditors, kind_labels=LABELS)
 
 
 def category_chart(sheet, lang: str) -> dict:
@@ -114,36 +115,26 @@ def plan():
     if form.validate_on_submit():
         try:
             audit = audit_service.plan_audit(
-                centre=db.session.get(Centre, form.centre_id.data),
+                centre=form.centre(form.centre_id.data),
                 catalog=catalog_service.get_catalog(form.catalog_id.data),
                 kind=audit_service.AuditKind(form.kind.data),
                 planned_on=form.planned_on.data,
                 visit_on=form.visit_on.data,
                 due_on=form.due_on.data,
-                lead_auditor=db.session.get(User, form.lead_auditor_id.data),
-                auditors=[db.session.get(User, i) for i in form.auditor_ids.data],
-                guest=db.session.get(User, form.guest_id.data) if form.guest_id.data else None,
+                lead_auditor=form.person(form.lead_auditor_id.data),
+                auditors=[form.person(i) for i in form.auditor_ids.data],
+                guest=form.person(form.guest_id.data) if form.guest_id.data else None,
                 actor=current_user,
             )
         except ValidationFailed as exc:
             db.session.rollback()
-            _attach_errors(form, exc.fields)
+            for message in form.add_service_errors(exc.fields, form.FIELD_NAMES):
+                flash(message, "error")
         else:
             db.session.commit()
             flash(_("Audit %(number)s has been planned.", number=audit.number), "success")
             return redirect(url_for("audits.detail", audit_id=audit.id))
     return render_template("audits/plan.html", form=form, title=_("Plan an audit"))
-
-
-def _attach_errors(form, fields: dict) -> None:
-    mapping = {"team": "auditor_ids", "auditors": "auditor_ids", "catalog": "catalog_id",
-               "centre": "centre_id"}
-    for key, message in fields.items():
-        field = getattr(form, mapping.get(key, key), None)
-        if field is None:
-            flash(str(message), "error")
-        else:
-            field.errors = list(field.errors) + [str(message)]
 
 
 @bp.route("/<int:audit_id>")
@@ -158,7 +149,7 @@ def detail(audit_id: int):
         actions=available_actions(audit, current_user, sheet.result),
         guidance=team_guidance(audit, current_user),
         events=checklist_service.timeline(audit), note_form=NoteForm(),
-        title=_("Audit %(number)s", number=audit.number),
+        documents=document_lines(audit), title=_("Audit %(number)s", number=audit.number),
     )
 
 
@@ -169,18 +160,14 @@ def report(audit_id: int):
     audit = _load(audit_id)
     lang = "en" if request.args.get("lang") == "en" else "de"
     try:
-        data = report_service.report_pdf(audit, lang, actor=current_user)
+        download = report_service.open_report(audit, lang, actor=current_user)
     except ReportRenderFailed as exc:
         db.session.rollback()
         flash(str(exc.message), "error")
         return redirect(url_for("audits.detail", audit_id=audit.id))
     db.session.commit()  # a decided audit's first download stores its report
     name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
-    response = make_response(data)
-    response.mimetype = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return send_download(download, mimetype="application/pdf", filename=name)
 
 
 @bp.route("/<int:audit_id>/transition/<action>", methods=["POST"])
@@ -196,7 +183,9 @@ def transition(audit_id: int, action: str):
     if action_enum is Action.DECIDE:
         form.decision.choices = [(d.value, d.value) for d in Decision]
     if not form.validate_on_submit():
-        flash(_("Please check the form."), "error")
+        problems = [str(m) for messages in form.errors.values() for m in messages]
+        for message in problems or [_("Please check the form.")]:
+            flash(message, "error")
         return redirect(url_for("audits.detail", audit_id=audit.id))
     kwargs = {"note": form.note.data or ""}
     if action_enum is Action.DECIDE:
@@ -206,7 +195,7 @@ def transition(audit_id: int, action: str):
         audit_service.transition(audit, action_enum, current_user, **kwargs)
     except TransitionRefused as exc:
         db.session.rollback()
-        if exc.refusal_code in ("forbidden", "four_eyes"):
+        if exc.refusal_code in (RefusalCode.FORBIDDEN, RefusalCode.FOUR_EYES):
             abort(403)
         flash(refusal_message(exc.refusal_code, exc.details), "error")
         target = "audits.review" if action_enum is Action.DECIDE else "audits.detail"
@@ -217,8 +206,12 @@ def transition(audit_id: int, action: str):
             flash(str(message), "error")
         return redirect(url_for("audits.review" if action_enum is Action.DECIDE else "audits.detail",
                                 audit_id=audit.id))
-    db.session.commit()
+    db.session.commit()  # a decision's PDFs are rendered right after this commit
     flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
+    if action_enum is Action.DECIDE and any(
+            d.state is DocumentState.FAILED for d in documents.open_documents(audit)):
+        flash(_("The decision is saved, but a PDF could not be created yet. It is created "
+                "again at the next download; the audit page shows which one."), "error")
     if action_enum is Action.RESUME and request.form.get("next") == "checklist":
         return redirect(url_for("audits.checklist", audit_id=audit.id))
     return redirect(url_for("audits.detail", audit_id=audit.id))
@@ -302,7 +295,7 @@ def save_criterion(audit_id: int, code: str):
     audit = _load(audit_id)
     if not can_edit_assessments(current_user, audit):
         abort(403)
-    answer, version, parse_errors = parse_answer(request.form)
+    answer, version, parse_errors = AnswerForm(request.form).answer()
     typed = {"typed": request.form.to_dict()}
     try:
         if parse_errors:
@@ -361,8 +354,7 @@ def upload_evidence(audit_id: int, code: str):
         try:
             evidence_service.add_evidence(
                 audit, assessment, filename=upload.filename or "", data=upload.read(),
-                actor=current_user, files_folder=current_app.config["FILES_FOLDER"],
-                max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                actor=current_user, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
             )
         except (ValidationFailed, StorageFailed) as exc:
             db.session.rollback()
@@ -383,30 +375,16 @@ def upload_evidence(audit_id: int, code: str):
     return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
 
 
-def _evidence_of(audit: Audit, evidence_id: int) -> Evidence:
-    evidence = db.session.scalar(
-        sa.select(Evidence)
-        .join(Assessment, Evidence.assessment_id == Assessment.id)
-        .where(Evidence.id == evidence_id, Assessment.audit_id == audit.id)
-    )
-    if evidence is None:
-        abort(404)
-    return evidence
-
-
 @bp.route("/<int:audit_id>/evidence/<int:evidence_id>")
 @login_required
 def download_evidence(audit_id: int, evidence_id: int):
     """Download an evidence file, always as an attachment under its original name."""
     audit = _load(audit_id)
-    evidence = _evidence_of(audit, evidence_id)
-    path = evidence_service.storage_path(current_app.config["FILES_FOLDER"], evidence.storage_key)
-    if not path.is_file():
+    evidence = access.visible_evidence(audit, evidence_id)
+    download = evidence_service.open_evidence(evidence)
+    if download is None:
         abort(404)
-    response = send_file(path, mimetype=evidence.media_type, as_attachment=True,
-                         download_name=evidence.original_name, max_age=0)
-    response.headers["Cache-Control"] = "private, no-cache"  # revalidated, never shared
-    return response
+    return send_download(download, mimetype=evidence.media_type, filename=evidence.original_name)
 
 
 @bp.route("/<int:audit_id>/evidence/<int:evidence_id>/remove", methods=["POST"])
@@ -416,7 +394,7 @@ def remove_evidence(audit_id: int, evidence_id: int):
     audit = _load(audit_id)
     if not can_edit_assessments(current_user, audit):
         abort(403)
-    evidence = _evidence_of(audit, evidence_id)
+    evidence = access.visible_evidence(audit, evidence_id)
     if evidence.removed_at is None:
         evidence_service.remove_evidence(audit, evidence, actor=current_user)
         db.session.commit()
@@ -455,16 +433,13 @@ def review_criterion(audit_id: int, code: str):
     audit = _load(audit_id)
     if not can_review(current_user, audit):
         abort(403)
-    agree = request.form.get("agree") == "1"
-    points = request.form.get("points") or None
+    form = ReviewForm(request.form)
     problem = None
     try:
-        audit_service.adjust_assessment(
-            audit, code, actor=current_user, agree=agree,
-            points=int(points) if points and points.lstrip("-").isdigit() else None,
-            value=request.form.get("value") or None,
-            reason=request.form.get("reason", ""),
-        )
+        if not form.validate():
+            raise ValidationFailed(_("The adjustment was not saved."), fields={
+                name: field.errors[0] for name, field in form._fields.items() if field.errors})
+        audit_service.adjust_assessment(audit, code, actor=current_user, **form.adjustment())
     except (ValidationFailed, TransitionRefused) as exc:
         db.session.rollback()
         fields = getattr(exc, "fields", {}) or {}

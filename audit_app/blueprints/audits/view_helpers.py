@@ -30,14 +30,8 @@ def _num(value: Decimal) -> str:
 def band_lines(criterion: Criterion) -> list[str]:
     """A number criterion's bands as readable lines: "ab 1.000 m²: 2 Punkte"."""
     unit = f" {criterion.unit}" if criterion.unit else ""
-    lang = current_lang()
-    lines = []
-    for band in criterion.bands:
-        if lang == "en":
-            lines.append(f"from {_num(band.start)}{unit}: {band.points} points")
-        else:
-            lines.append(f"ab {_num(band.start)}{unit}: {band.points} Punkte")
-    return lines
+    return [_("from %(start)s%(unit)s: %(points)s points", start=_num(band.start), unit=unit,
+              points=band.points) for band in criterion.bands]
 
 
 @bp.app_template_global()

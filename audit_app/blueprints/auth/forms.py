@@ -5,24 +5,26 @@ from flask import flash
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, ValidationError
 
 from ...services import users
 from ...services.errors import ValidationFailed
+from ..forms import ServiceForm
 
 
-class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=500)])
+class LoginForm(ServiceForm):
+    limits = {"email": "user.email", "password": "user.password"}
+    email = EmailField(_l("E-mail"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Stay signed in"))
     submit = SubmitField(_l("Sign in"))
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(ServiceForm):
     """A form with only the CSRF token, for POST-only buttons."""
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(ServiceForm):
     """Change one's own password: the current one, the new one twice.
 
     ``user`` is the signed-in user; the form checks the current password (with
@@ -33,12 +35,12 @@ class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Please enter your current password.")),
-                    Length(max=users.MAX_PASSWORD_LENGTH)],
+],
     )
     new_password = PasswordField(
         _l("New password"),
         validators=[DataRequired(_l("Please enter a new password.")),
-                    Length(max=users.MAX_PASSWORD_LENGTH)],
+],
         description=_l("At least %(num)s characters. A short sentence is easy to remember.",
                        num=users.MIN_PASSWORD_LENGTH),
     )
@@ -53,6 +55,9 @@ class PasswordChangeForm(FlaskForm):
                        "you new ones."),
     )
     submit = SubmitField(_l("Change password"))
+
+    limits = {"current_password": "user.password", "new_password": "user.password",
+              "new_password_repeat": "user.password"}
 
     def __init__(self, *args, user, check_current=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,6 +82,8 @@ SERVICE_MESSAGES = {
     users.MSG_EMAIL_TAKEN: _l("This e-mail address is already registered."),
     users.MSG_REQUIRED: _l("Please fill in this field."),
     users.MSG_NAME_TOO_LONG: _l("The name may have at most 120 characters."),
+    users.MSG_NAME_CHARACTERS: _l("The name contains invisible or text-direction characters; "
+                                  "please type it plainly."),
     users.MSG_PASSWORD_TOO_SHORT: _l(
         "The password must have at least %(num)s characters.", num=users.MIN_PASSWORD_LENGTH
     ),

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -22,7 +21,9 @@ from wtforms import (
 )
 
 from ...models import FEDERAL_STATES, Centre
-from ...services.centres import FIELDS, SORTS, LabelStatus
+from ...services.centres import FIELDS, NAME_FIELDS, SORTS, LabelStatus
+from ...services.inputs import LIMITS
+from ..forms import ServiceForm
 
 LABEL_STATUS_CHOICES = [
     (LabelStatus.VALID.value, _l("valid")),
@@ -40,7 +41,7 @@ def _state_choices(empty_label) -> list[tuple[str, Any]]:
 class CentreFilterForm(Form):
     """The list's search and filters, read from the query string (GET, no CSRF token)."""
 
-    q = SearchField(_l("Search name or city"), render_kw={"maxlength": 100})
+    q = SearchField(_l("Search name or city"), render_kw={"maxlength": LIMITS["search.q"]})
     state = SelectField(_l("Federal state"), validate_choice=False)
     label = SelectField(_l("Label status"), validate_choice=False)
     inactive = BooleanField(_l("Include inactive centres"))
@@ -65,7 +66,7 @@ class CentreFilters:
     def from_args(cls, args) -> CentreFilters:
         sort = args.get("sort", "name")
         return cls(
-            q=" ".join(args.get("q", "").split())[:100],
+            q=" ".join(args.get("q", "").split())[:LIMITS["search.q"]],
             state=args.get("state", "") if args.get("state") in FEDERAL_STATES else "",
             label=args.get("label", "") if args.get("label") in set(LabelStatus) else "",
             sort=sort if sort.lstrip("-") in SORTS else "name",
@@ -102,18 +103,25 @@ class CentreFilters:
         return None
 
 
-class CentreForm(FlaskForm):
+class CentreForm(ServiceForm):
     """Create or edit a centre. Text fields keep exactly what was typed; the service checks it
     (:func:`audit_app.services.centres.clean_centre_data`) and its errors are shown here."""
 
-    name = StringField(_l("Name"), render_kw={"maxlength": 200, "required": True,
+    limits = {**{key: f"centre.{key}" for key in (
+        "name", "operating_company", "street", "postcode", "city", "website", "contact_name",
+        "contact_email", "contact_phone")},
+        **{key: "centre.number" for key in ("founded_year", "member_since", "space_m2",
+                                            "tenant_count", "occupancy_percent", "staff_count")}}
+    names = frozenset(NAME_FIELDS)
+
+    name = StringField(_l("Name"), render_kw={"maxlength": LIMITS["centre.name"], "required": True,
                                               "autocomplete": "organization"})
-    operating_company = StringField(_l("Operating company"), render_kw={"maxlength": 200})
-    street = StringField(_l("Street and number"), render_kw={"maxlength": 200,
+    operating_company = StringField(_l("Operating company"), render_kw={"maxlength": LIMITS["centre.operating_company"]})
+    street = StringField(_l("Street and number"), render_kw={"maxlength": LIMITS["centre.street"],
                                                              "autocomplete": "street-address"})
-    postcode = StringField(_l("Postcode"), render_kw={"maxlength": 5, "inputmode": "numeric",
+    postcode = StringField(_l("Postcode"), render_kw={"maxlength": LIMITS["centre.postcode"], "inputmode": "numeric",
                                                       "autocomplete": "postal-code"})
-    city = StringField(_l("City"), render_kw={"maxlength": 120, "required": True})
+    city = StringField(_l("City"), render_kw={"maxlength": LIMITS["centre.city"], "required": True})
     federal_state = SelectField(_l("Federal state"), validate_choice=False,
                                 render_kw={"required": True})
     founded_year = StringField(_l("Founded (year)"), description=_l("e.g. 1986"),
@@ -126,11 +134,11 @@ class CentreForm(FlaskForm):
                                     render_kw={"inputmode": "decimal"})
     staff_count = StringField(_l("Staff"), render_kw={"inputmode": "numeric"})
     website = URLField(_l("Website"), description=_l("starting with https:// or http://"),
-                       render_kw={"maxlength": 300, "autocomplete": "url"})
-    contact_name = StringField(_l("Contact person"), render_kw={"maxlength": 120})
-    contact_email = EmailField(_l("Contact e-mail"), render_kw={"maxlength": 254,
+                       render_kw={"maxlength": LIMITS["centre.website"], "autocomplete": "url"})
+    contact_name = StringField(_l("Contact person"), render_kw={"maxlength": LIMITS["centre.contact_name"]})
+    contact_email = EmailField(_l("Contact e-mail"), render_kw={"maxlength": LIMITS["centre.contact_email"],
                                                                 "autocomplete": "email"})
-    contact_phone = TelField(_l("Contact phone"), render_kw={"maxlength": 50,
+    contact_phone = TelField(_l("Contact phone"), render_kw={"maxlength": LIMITS["centre.contact_phone"],
                                                              "autocomplete": "tel"})
     active = BooleanField(_l("Active member centre"), default=True)
     submit = SubmitField(_l("Save"))
@@ -161,7 +169,7 @@ class CentreForm(FlaskForm):
                 self[key].errors = [*self[key].errors, message]
 
 
-class ImportUploadForm(FlaskForm):
+class ImportUploadForm(ServiceForm):
     file = FileField(
         _l("CSV file"),
         validators=[FileRequired(_l("Please choose a file.")),
@@ -171,8 +179,10 @@ class ImportUploadForm(FlaskForm):
     submit = SubmitField(_l("Check file"))
 
 
-class ImportConfirmForm(FlaskForm):
+class ImportConfirmForm(ServiceForm):
     """Carries the sealed file text (signed with the secret key) from the preview to the import."""
+
+    limits = {"sealed": "import.sealed"}
 
     sealed = HiddenField()
     submit = SubmitField(_l("Import now"))

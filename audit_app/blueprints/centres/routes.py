@@ -8,10 +8,11 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...models import Centre
-from ...permissions import can_manage_centres, can_view_centre
-from ...services import centres
+from ...permissions import can_manage_centres
+from ...services import access, centres
 from ...services.centres import CSV_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, LabelStatus
 from ...services.errors import ServiceError, ValidationFailed
+from ...services.inputs import parse_page
 from ...templating import current_lang
 from . import bp
 from .forms import CentreFilterForm, CentreFilters, CentreForm, ImportConfirmForm, ImportUploadForm
@@ -62,10 +63,7 @@ def _words():
 
 def _get_centre_or_404(centre_id: int) -> Centre:
     """A centre the user may see; 404 for missing and for foreign ones alike."""
-    centre = db.session.get(Centre, centre_id)
-    if centre is None or not can_view_centre(current_user, centre):
-        abort(404)
-    return centre
+    return access.visible_centre(centre_id, current_user)
 
 
 def _require_manager() -> None:
@@ -80,7 +78,7 @@ def index():
     """The register of member centres: search, filters, sorting, pages."""
     filters = CentreFilters.from_args(request.args)
     result = centres.search_centres(
-        current_user, **filters.service_kwargs(), page=request.args.get("page", 1, type=int) or 1,
+        current_user, **filters.service_kwargs(), page=parse_page(request.args.get("page")),
         per_page=current_app.config["PAGE_SIZE"], today=date.today(),
     )
     return render_template("centres/index.html", result=result, filters=filters,

@@ -1,11 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
+
+from ..forms import ServiceForm
 
 
-class StatusChangeForm(FlaskForm):
+class StatusChangeForm(ServiceForm):
     """Suspend, withdraw or reinstate: a written reason is required."""
 
+    limits = {"reason": "certificate.reason"}
     reason = TextAreaField(_l("Reason"), validators=[
-        DataRequired(message=_l("Please give a reason.")), Length(max=2000)])
+        DataRequired(message=_l("Please give a reason."))])

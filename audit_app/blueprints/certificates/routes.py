@@ -1,21 +1,21 @@
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db
-from ...permissions import can_view_audit, is_lead
+from ...permissions import is_lead
+from ...responses import pdf_response
+from ...services import access, documents
 from ...services import certificates as service
-from ...services.errors import ServiceError
+from ...services.errors import RenderFailed, ServiceError
+from ...storage.http import send_download
 from . import bp
 from .forms import StatusChangeForm
 
 
 def _load(number: str):
     """The certificate, if the user may view its audit; 404 otherwise (no probing)."""
-    certificate = service.get_by_number(number)
-    if certificate is None or not can_view_audit(current_user, certificate.audit):
-        abort(404)
-    return certificate
+    return access.visible_certificate(number, current_user)
 
 
 @bp.route("/<number>.pdf")
@@ -26,31 +26,26 @@ def download(number: str):
     lang = request.args.get("lang", "de")
     if lang not in service.LANGUAGES:
         abort(404)
-    if lang == "de":
-        data = service.stored_pdf(certificate)
-    else:
-        try:
-            data = service.english_pdf(certificate)
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            return redirect(url_for("audits.detail", audit_id=certificate.audit_id))
-        db.session.commit()  # an older certificate's English PDF was just archived
-    if data is None:
-        abort(404)
     name = "Urkunde" if lang == "de" else "Certificate"
+    today = service.today_in_berlin()
     # A suspended, withdrawn or invalidated certificate downloads as a marked copy; the
     # original stays byte-identical in storage (its hash is what verification shows).
-    marked = service.marked_copy(certificate, lang, service.today_in_berlin())
+    marked = service.marked_copy(certificate, lang, today)
     if marked is not None:
-        data = marked
-        name += "-" + service.status_label(service.public_status(
-            certificate, service.today_in_berlin())).upper().replace(" ", "-")
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{name}-{certificate.number}.pdf"')
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+        status = service.status_label(service.public_status(certificate, today))
+        return pdf_response(marked, f"{name}-{status.upper().replace(' ', '-')}-{certificate.number}.pdf")
+    name = f"{name}-{certificate.number}.pdf"
+    download = service.open_pdf(certificate, lang)
+    if download is not None:  # the stored original, streamed as issued
+        return send_download(download, mimetype="application/pdf", filename=name)
+    try:  # a document still pending (or failed) is rendered now
+        data = documents.certificate_pdf(certificate, lang, current_user)
+    except RenderFailed as exc:
+        flash(str(exc.message), "error")
+        return redirect(url_for("audits.detail", audit_id=certificate.audit_id))
+    if data is None:
+        abort(404)
+    return pdf_response(data, name)
 
 
 @bp.route("/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])

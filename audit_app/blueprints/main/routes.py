@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from ...extensions import db
 from ...permissions import sees_everything
 from ...services import centres, dashboard
+from ...services.inputs import parse_page
 from ...templating import current_lang
 from ...workflow import Role
 from ..auth.forms import EmptyForm
@@ -22,7 +23,7 @@ def index():
     context = {"title": _("Home")}
     if sees_everything(current_user):
         context["lead"] = dashboard.lead_dashboard(today)
-        page = request.args.get("page", 1, type=int) or 1
+        page = parse_page(request.args.get("page"))
         context["overview"] = centres.overview(
             current_user, page=page, per_page=current_app.config["PAGE_SIZE"]
         )

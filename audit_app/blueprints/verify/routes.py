@@ -37,24 +37,15 @@ def show(number: str):
 
 
 def _json(number: str, info: dict | None):
+    """The public record as JSON; 404 when unknown, 410 (Open Badges) when withdrawn."""
     if info is None:
         return jsonify(error={"code": "not_found",
                               "message": _("No certificate with this number exists."),
                               "fields": {}}), 404
-    body = {
-        "number": info["number"],
-        "status": info["status"],
-        "centre": info["centre"],
-        "label": info["label"],
-        "valid_from": info["valid_from"].isoformat(),
-        "valid_until": info["valid_until"].isoformat(),
-        "catalog": {"key": info["catalog"]["key"], "version": info["catalog"]["version"]},
-        "pdf_sha256": info["pdf_sha256"],
-        "pdf_sha256_en": info["pdf_sha256_en"],
-        "superseded_by": info["superseded_by"],
-    }
-    # Open Badges convention: a withdrawn credential answers 410 Gone, with its record.
-    return jsonify(body), 410 if info["status"] == "withdrawn" else 200
+    return jsonify(service.verification_record(info)), 410 if info["status"] == "withdrawn" else 200
+
+
+verification_response = _json
 
 
 @bp.route("/register")

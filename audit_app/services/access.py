@@ -1,0 +1,78 @@
+"""One loader per entity: fetch *and* check visibility, for the pages and the API alike.
+
+A missing object and one the user may not see raise the same :class:`NotFound` (answered
+404 by the one handler registered for it), so identifiers cannot be probed.
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..models import Assessment, Audit, AuditMember, CatalogVersion, Centre, Certificate, Evidence
+from ..permissions import can_view_audit, can_view_centre
+from .errors import NotFound
+from .inputs import MAX_ID
+
+
+def _id(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        raise NotFound()
+    return value
+
+
+def visible_audit(audit_id: int, user) -> Audit:
+    """The audit with centre, catalogue and team (users) loaded, if ``user`` may see it."""
+    audit = db.session.scalar(
+        sa.select(Audit)
+        .where(Audit.id == _id(audit_id))
+        .options(
+            joinedload(Audit.centre),
+            joinedload(Audit.catalog),
+            selectinload(Audit.members).joinedload(AuditMember.user),
+        )
+    )
+    if audit is None or not can_view_audit(user, audit):
+        raise NotFound()
+    return audit
+
+
+def visible_centre(centre_id: int, user) -> Centre:
+    """The centre, if ``user`` may see it."""
+    centre = db.session.get(Centre, _id(centre_id))
+    if centre is None or not can_view_centre(user, centre):
+        raise NotFound()
+    return centre
+
+
+def visible_certificate(number: str, user) -> Certificate:
+    """The certificate, if ``user`` may see its audit."""
+    if not isinstance(number, str) or len(number) > 20 or not number.isprintable():
+        raise NotFound()
+    certificate = db.session.scalar(sa.select(Certificate).where(Certificate.number == number))
+    if certificate is None or not can_view_audit(user, certificate.audit):
+        raise NotFound()
+    return certificate
+
+
+def visible_evidence(audit: Audit, evidence_id: int) -> Evidence:
+    """An evidence file of ``audit`` (already checked visible)."""
+    evidence = db.session.scalar(
+        sa.select(Evidence)
+        .join(Assessment, Evidence.assessment_id == Assessment.id)
+        .where(Evidence.id == _id(evidence_id), Assessment.audit_id == audit.id)
+    )
+    if evidence is None:
+        raise NotFound()
+    return evidence
+
+
+def catalog_version(key: str, version: str) -> CatalogVersion:
+    """A catalogue version by key and version (catalogues are visible to every signed-in user)."""
+    if not all(isinstance(v, str) and len(v) <= 50 and v.isprintable() for v in (key, version)):
+        raise NotFound()
+    row = db.session.scalar(sa.select(CatalogVersion).where(
+        CatalogVersion.key == key, CatalogVersion.version == version))
+    if row is None:
+        raise NotFound()
+    return row
