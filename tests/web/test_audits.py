@@ -532,3 +532,75 @@ def test_reopening_invalidates_the_audits_certificate(make_audit, team, catalog)
     assert certificate.status_reason == "Satzung wurde geändert – Prüfung nötig"
     event = db.session.scalar(sa.select(Event).where(Event.action == "certificate_invalidated"))
     assert event.note == certificate.number
+
+
+class TestAuditList:
+    """The audits list: forgiving search, filters, sorting, and the empty states."""
+
+    @pytest.fixture
+    def audits(self, make_audit, make_centre, team, make_user):
+        thomas = team["auditor"]
+        other = make_user("auditor", name="Märthe Lindqvist-Böhm")
+        goettingen = make_audit(make_centre(name="Technologiezentrum Göttingen", city="Göttingen"),
+                                lead=team["lead_auditor"], auditors=[thomas],
+                                planned_on=date(2026, 3, 2))
+        halle = make_audit(make_centre(name="TGZ Halle", city="Halle (Saale)", federal_state="ST"),
+                           lead=team["lead_auditor"], auditors=[other], planned_on=date(2025, 9, 1))
+        muenster = make_audit(make_centre(name="TechnologieFabrik Münster", city="Münster",
+                                          federal_state="NW"),
+                              lead=other, auditors=[thomas], planned_on=date(2026, 11, 2),
+                              answers={"A1": 3})
+        return {"goettingen": goettingen, "halle": halle, "muenster": muenster, "other": other}
+
+    def numbers(self, client, **args) -> list[str]:
+        html = client.get("/audits/", query_string=args).get_data(as_text=True)
+        return re.findall(r">(A-\d{4}-\d{4})</a></th>", html)
+
+    def test_search_forgives_and_finds_numbers(self, client, auth, team, audits):
+        auth.login("juergen@zentren-test.de")
+        assert self.numbers(client, q="Gottingen") == [audits["goettingen"].number]
+        assert self.numbers(client, q="halle saale") == [audits["halle"].number]
+        assert self.numbers(client, q="muenster") == [audits["muenster"].number]
+        assert self.numbers(client, q=audits["halle"].number.lower()) == [audits["halle"].number]
+
+    def test_filters_and_sorting(self, client, auth, team, audits):
+        auth.login("juergen@zentren-test.de")
+        assert self.numbers(client) == [a.number for a in (audits["muenster"], audits["goettingen"],
+                                                           audits["halle"])]
+        assert self.numbers(client, year="2025") == [audits["halle"].number]
+        assert self.numbers(client, auditor=str(audits["other"].id)) == [
+            audits["muenster"].number, audits["halle"].number]
+        assert self.numbers(client, status="in_progress") == [audits["muenster"].number]
+        assert self.numbers(client, sort="planned_asc")[0] == audits["halle"].number
+        assert self.numbers(client, sort="centre") == [a.number for a in (
+            audits["muenster"], audits["goettingen"], audits["halle"])]  # TechnologieF < TechnologieZ < TGZ
+        # Unknown values are not applied (a hand-edited link never fails).
+        assert len(self.numbers(client, year="1899", status="gibt-es-nicht", sort="x",
+                                auditor="99999")) == 3
+
+    def test_an_empty_result_says_that_the_filters_match_nothing(self, client, auth, team, audits):
+        auth.login("juergen@zentren-test.de")
+        html = client.get("/audits/", query_string={"q": "Zentrum Atlantis"}).get_data(as_text=True)
+        assert 'data-testid="no-match"' in html and "Kein Audit passt zu diesen Filtern." in html
+        assert "Filter zurücksetzen" in html
+
+    def test_auditors_see_only_their_audits_and_no_auditor_filter(self, client, auth, team, audits):
+        auth.login("thomas@zentren-test.de")
+        html = client.get("/audits/").get_data(as_text=True)
+        assert 'name="auditor"' not in html
+        assert sorted(self.numbers(client)) == sorted([audits["goettingen"].number,
+                                                       audits["muenster"].number])
+        assert self.numbers(client, q="halle") == []
+
+    def test_the_list_page_takes_a_fixed_number_of_queries(self, app, client, auth, team, audits,
+                                                          make_audit):
+        auth.login("juergen@zentren-test.de")
+        from audit_app.extensions import db as database
+
+        with count_queries(database.engine) as few:
+            client.get("/audits/", query_string={"q": "zentrum"})
+        for _ in range(4):
+            make_audit()
+        with count_queries(database.engine) as more:
+            client.get("/audits/", query_string={"q": "zentrum"})
+        assert len(more) == len(few)

@@ -22,6 +22,7 @@ from ...permissions import (
     can_edit_assessments,
     can_plan_audits,
     can_review,
+    sees_everything,
 )
 from ...services import access, documents
 from ...services import audits as audit_service
@@ -38,7 +39,15 @@ from ...storage.http import send_download
 from ...templating import localtime
 from ...workflow import Action, AuditStatus, Decision, RefusalCode
 from . import bp
-from .forms import AnswerForm, DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, ReviewForm
+from .forms import (
+    AnswerForm,
+    AuditFilterForm,
+    DecisionForm,
+    EvidenceForm,
+    NoteForm,
+    PlanAuditForm,
+    ReviewForm,
+)
 from .view_helpers import field_label
 
 
@@ -70,15 +79,16 @@ def _is_htmx() -> bool:
 @bp.route("/")
 @login_required
 def index():
-    """Audits the user may see, newest first, filterable by status."""
-    status = request.args.get("status", "")
-    if status not in {s.value for s in AuditStatus}:
-        status = ""
+    """Audits the user may see: search, filters (status, year, auditor), sorting, paging."""
+    form = AuditFilterForm(request.args, years=audit_service.audit_years(current_user),
+                           people=(audit_service.team_people(current_user)
+                                   if sees_everything(current_user) else []))
+    filters, sort = form.filters()
     page = audit_service.list_audits(
-        current_user, AuditFilters(status=AuditStatus(status) if status else None),
-        parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_template("audits/index.html", page=page, status=status,
-                           statuses=list(AuditStatus), title=_("Audits"))
+        current_user, filters, parse_page(request.args.get("page")),
+        current_app.config["PAGE_SIZE"], sort=sort)
+    return render_template("audits/index.html", page=page, form=form, filters=filters,
+                           sort=sort, title=_("Audits"))
 
 
 def _plan_form() -> PlanAuditForm:
