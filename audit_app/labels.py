@@ -131,6 +131,9 @@ def refusal_message(code: str, details: tuple[str, ...] = ()) -> str:
         code = RefusalCode.NOT_ALLOWED_FROM_STATUS
     if code is RefusalCode.INCOMPLETE:
         return _("The checklist is not complete yet. Missing: %(codes)s.", codes=", ".join(details))
+    if code is RefusalCode.UNREVIEWED:
+        return _("Not every criterion has been reviewed yet (agreed with or adjusted): "
+                 "%(codes)s.", codes=", ".join(details))
     return str(REFUSAL_MESSAGES[code])
 
 
@@ -139,6 +142,8 @@ REFUSAL_MESSAGES = {
     RefusalCode.INCOMPLETE: _l("The checklist is not complete yet. Missing: %(codes)s."),
     RefusalCode.FOUR_EYES: _l("Four-eyes principle: members of the audit team cannot review or "
                               "decide this audit."),
+    RefusalCode.UNREVIEWED: _l("Not every criterion has been reviewed yet (agreed with or "
+                               "adjusted): %(codes)s."),
     RefusalCode.REASON_REQUIRED: _l("Please give a reason."),
     RefusalCode.FORBIDDEN: _l("You are not allowed to take this step."),
     RefusalCode.NOT_ALLOWED_FROM_STATUS: _l("This step is not possible in the audit's current "

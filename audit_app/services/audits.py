@@ -337,6 +337,49 @@ def _apply(audit: Audit, target: AuditStatus, action: Action, user: User, note: 
     )
 
 
+def unreviewed_codes(audit: Audit) -> tuple[str, ...]:
+    """The criteria a reviewer has neither agreed with nor adjusted, in catalogue order."""
+    return tuple(db.session.scalars(
+        sa.select(CatalogCriterion.code)
+        .join(Assessment, Assessment.criterion_id == CatalogCriterion.id)
+        .where(Assessment.audit_id == audit.id, Assessment.reviewed_at.is_(None))
+        .order_by(CatalogCriterion.position)
+    ))
+
+
+def agree_with_remaining(audit: Audit, *, actor: User) -> list[str]:
+    """The reviewer agrees with every criterion not reviewed yet (adjustments stay).
+
+    Same rules as :func:`adjust_assessment` (under review, four-eyes); one event per
+    criterion, as if each had been agreed with on its own. Returns the codes agreed with,
+    in catalogue order. Two queries whatever the number of criteria.
+    """
+    if audit.status not in (AuditStatus.SUBMITTED, AuditStatus.IN_REVIEW):
+        raise ValidationFailed(_l("this audit is not under review"))
+    if audit.team_role_of(actor.id) is not None or not actor.has_role(Role.LEAD):
+        raise TransitionRefused(_l("four-eyes: reviewers must not be on the team"),
+                                refusal_code=RefusalCode.FOUR_EYES)
+    rows = db.session.execute(
+        sa.select(CatalogCriterion.code, Assessment)
+        .join(Assessment, Assessment.criterion_id == CatalogCriterion.id)
+        .where(Assessment.audit_id == audit.id, Assessment.reviewed_at.is_(None))
+        .order_by(CatalogCriterion.position)
+    ).all()
+    now = utcnow()
+    for code, assessment in rows:
+        assessment.reviewed_by_id = actor.id
+        assessment.reviewed_at = now
+        events.record(
+            EventAction.ASSESSMENT_AGREED, actor=actor, subject_type="assessment",
+            subject_id=assessment.id, audit_id=audit.id,
+            old={"adjusted_points": None, "adjusted_value": None, "adjustment_reason": ""},
+            new={"adjusted_points": None, "adjusted_value": None, "adjustment_reason": ""},
+            note=code,
+        )
+    db.session.flush()
+    return [code for code, _a in rows]
+
+
 def transition(
     audit: Audit,
     action: Action,
@@ -370,6 +413,7 @@ def transition(
         action,
         _actor(audit, actor),
         missing_criteria=result.missing if result else (),
+        unreviewed_criteria=unreviewed_codes(audit) if action is Action.DECIDE else (),
         note=note,
     )
     if isinstance(outcome, Refusal):

@@ -120,3 +120,24 @@ def timeline(audit: Audit) -> list[Event]:
             .order_by(Event.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    """How far the review is: criteria agreed with or adjusted, and the open ones (codes)."""
+
+    reviewed: int
+    total: int
+    open_codes: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.open_codes
+
+
+def review_progress(sheet: AuditSheet) -> ReviewProgress:
+    """The review's progress from an already loaded sheet (no query)."""
+    codes = [c.code for c in sheet.catalog.criteria if c.code in sheet.items]
+    open_codes = tuple(code for code in codes if sheet.items[code].assessment.reviewed_at is None)
+    return ReviewProgress(reviewed=len(codes) - len(open_codes), total=len(codes),
+                          open_codes=open_codes)

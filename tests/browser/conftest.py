@@ -85,7 +85,7 @@ def page(chromium):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text)
+    page.on("console", lambda msg: errors.append(msg.text + " @ " + str(msg.location))
             if msg.type == "error" and not _expected_refusal(msg.text) else None)
     page.js_errors = errors
     yield page

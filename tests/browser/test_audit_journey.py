@@ -87,6 +87,11 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     expect(page.get_by_test_id("adjusted-A2")).to_contain_text("1 – ansatzweise")
     screenshot(page, "review-laptop")
     page.reload()
+    # Deciding needs every row reviewed: the panel says how many are open.
+    expect(page.get_by_test_id("decide-blocked")).to_contain_text("39 Kriterien")
+    page.get_by_role("button", name="Allen 39 übrigen Kriterien zustimmen").click()
+    expect(page.locator(".flash")).to_contain_text("39 übrigen Kriterien zugestimmt")
+    expect(page.get_by_test_id("adjusted-A2")).to_contain_text("1 – ansatzweise")  # kept
     computed = page.locator("#decision-section strong.outcome").inner_text()
     page.get_by_label("Entscheidung", exact=True).select_option(label="Anerkennung")
     page.get_by_label("Begründung der Entscheidung").fill("Beschluss des Arbeitskreises vom 26.11.2026.")
@@ -95,6 +100,10 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
             "Die Auflage ist bereits erfüllt: Nachweis in der Sitzung vorgelegt.")
     page.locator("#decision-section").get_by_role("button", name="Entscheiden").click()
     expect(page.get_by_test_id("decision")).to_have_text("Anerkennung")
+    # The message names the new certificate; both PDFs are offered right there.
+    expect(page.locator(".flash")).to_contain_text(re.compile(r"Urkunde AIZ-\d{4}-\d{4} ist ausgestellt"))
+    panel = page.locator(".certificate-panel")
+    expect(panel.get_by_role("button", name="Urkunde herunterladen (PDF)")).to_be_visible()
     screenshot(page, "audit-decided")
     assert page.js_errors == []
     assert (ARTIFACTS / "checklist-tablet.png").exists()

@@ -257,6 +257,7 @@ def test_a_decision_renders_certificate_and_report_in_both_languages(
     svc.transition(audit, Action.SUBMIT, lead)
     svc.transition(audit, Action.BEGIN_REVIEW, wg_lead)
     before = len(pdf_renders.calls)
+    svc.agree_with_remaining(audit, actor=wg_lead)  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, wg_lead, decision=Decision.AWARD)
     db.session.commit()
     rendered = pdf_renders.calls[before:]

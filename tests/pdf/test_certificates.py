@@ -45,6 +45,7 @@ def in_review(make_audit, catalog, team, centre=None, *, kind=AuditKind.INITIAL,
 def decide(audit, team, *, day: date = date(2026, 11, 26), decision=Decision.AWARD,
            override_reason: str = "") -> Certificate:
     moment = datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC)
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=decision,
                    note="Beschluss des Arbeitskreises", override_reason=override_reason, now=moment)
     db.session.commit()
@@ -85,6 +86,7 @@ def test_decision_day_is_taken_in_berlin_and_29_february_ends_on_28_february(
         app, make_audit, catalog, team):
     audit = in_review(make_audit, catalog, team)
     # 23:30 UTC on 28 February 2028 is already 29 February in Berlin.
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD,
                    now=datetime(2028, 2, 28, 23, 30, tzinfo=UTC))
     db.session.commit()
@@ -281,6 +283,7 @@ def test_two_decisions_at_the_same_moment_get_distinct_numbers(app, make_audit, 
                 barrier.wait(timeout=10)
                 audit = db.session.get(Audit, audit_id)
                 lead = db.session.get(User, lead_id)
+                svc.agree_with_remaining(audit, actor=lead)  # decide needs every row reviewed
                 svc.transition(audit, Action.DECIDE, lead, decision=Decision.AWARD,
                                now=datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
                 db.session.commit()
@@ -417,6 +420,7 @@ def test_a_failing_render_keeps_the_decision_and_records_the_failure(
     audit = in_review(make_audit, catalog, team)
     monkeypatch.setattr(pdf_certificate, "render_pdf", _broken_render)
     with caplog.at_level(logging.ERROR):
+        svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
         svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
         db.session.commit()  # the decision commits; the PDFs are rendered after it
     fresh()
@@ -449,6 +453,7 @@ def test_a_failing_render_is_shown_on_the_web_and_retried_at_the_download(
     monkeypatch.setattr(pdf_certificate, "render_pdf", _broken_render)
     auth.login("juergen@zentren-test.de")
     token = csrf_token(client, f"/audits/{audit.id}/review")
+    client.post(f"/audits/{audit.id}/review/agree-remaining", data={"csrf_token": token})
     response = client.post(f"/audits/{audit.id}/transition/decide",
                            data={"csrf_token": token, "decision": "award", "note": "Sitzung AK"},
                            follow_redirects=True)

@@ -69,6 +69,7 @@ def in_review(make_audit, catalog, team, centre=None, *, evidence=False, **overr
 
 
 def decide(audit, team, *, decision=Decision.AWARD, override_reason=""):
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=decision,
                    note="Beschluss des Arbeitskreises vom 26.11.2026",
                    override_reason=override_reason,
@@ -228,6 +229,7 @@ def test_a_failing_report_render_keeps_the_decision_and_is_retried(app, make_aud
     audit = in_review(make_audit, catalog, team)
     monkeypatch.setattr(pdf_report, "render_pdf", _broken_render)
     with caplog.at_level(logging.ERROR):
+        svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
         svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
         db.session.commit()
     fresh()
@@ -253,6 +255,7 @@ def test_failing_report_render_shows_an_error_not_a_trace(app, client, auth, mak
     monkeypatch.setattr(pdf_report, "render_pdf", _broken_render)
     auth.login("juergen@zentren-test.de")
     token = csrf_token(client, f"/audits/{audit.id}/review")
+    client.post(f"/audits/{audit.id}/review/agree-remaining", data={"csrf_token": token})
     response = client.post(f"/audits/{audit.id}/transition/decide",
                            data={"csrf_token": token, "decision": "award", "note": "Sitzung AK"},
                            follow_redirects=True)

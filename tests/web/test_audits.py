@@ -245,6 +245,18 @@ class TestSubmitReviewDecide:
         # With C4 adjusted to 2 there is no finding left: the computed outcome is "award".
         page = client.get(f"/audits/{audit.id}/review").get_data(as_text=True)
         assert 'outcome outcome-award">Anerkennung' in page
+        # Deciding needs every row reviewed: 39 are still open.
+        assert 'data-testid="decide-blocked"' in page and "39 Kriterien sind noch nicht" in page
+        response = client.post(f"/audits/{audit.id}/transition/decide", data={
+            "csrf_token": token, "decision": "award", "note": "Sitzung AK"}, follow_redirects=True)
+        assert "Noch nicht alle Kriterien geprüft" in response.get_data(as_text=True)
+        fresh()
+        assert db.session.get(Audit, audit.id).decision is None
+        response = client.post(f"/audits/{audit.id}/review/agree-remaining",
+                               data={"csrf_token": token}, follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert "39 übrigen Kriterien zugestimmt" in html
+        assert 'data-testid="decide-blocked"' not in html
         # Deciding otherwise needs a justification.
         response = client.post(f"/audits/{audit.id}/transition/decide", data={
             "csrf_token": token, "decision": "award_with_conditions", "note": "Sitzung AK"},
@@ -264,9 +276,9 @@ class TestSubmitReviewDecide:
         assert "weicht vom berechneten Ergebnis ab" in detail
         actions = [e.action for e in db.session.scalars(
             sa.select(Event).where(Event.audit_id == audit.id).order_by(Event.id))
-            if not e.action.startswith(("certificate_", "report_"))]
-        assert actions[-5:] == ["audit_submit", "audit_begin_review", "assessment_adjusted",
-                                "audit_decide", "audit_decision"]
+            if not e.action.startswith(("certificate_", "report_", "document_"))]
+        assert actions[-44:] == ["audit_submit", "audit_begin_review", "assessment_adjusted",
+                                 *["assessment_agreed"] * 39, "audit_decide", "audit_decision"]
         assert {"audit_planned", "assessment_saved", "audit_submit", "audit_begin_review",
                 "assessment_adjusted", "audit_decide", "audit_decision"} <= set(actions)
         # The certificate and the report were rendered for real: read them back.
@@ -326,6 +338,7 @@ class TestSubmitReviewDecide:
         a = db.session.get(Audit, audit.id)
         svc.transition(a, Action.SUBMIT, team["lead_auditor"])
         svc.transition(a, Action.BEGIN_REVIEW, team["wg_lead"])
+        svc.agree_with_remaining(a, actor=team["wg_lead"])  # decide needs every row reviewed
         svc.transition(a, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
         db.session.commit()
         auth.login("katrin@zentren-test.de")
@@ -520,6 +533,7 @@ def test_reopening_invalidates_the_audits_certificate(make_audit, team, catalog)
     audit = make_audit(answers=full_answers(catalog), lead=team["lead_auditor"], auditors=[team["auditor"]])
     svc.transition(audit, Action.SUBMIT, team["lead_auditor"])
     svc.transition(audit, Action.BEGIN_REVIEW, team["wg_lead"])
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
     db.session.commit()
     certificate = db.session.scalars(sa.select(Certificate).where(Certificate.audit_id == audit.id)).one()

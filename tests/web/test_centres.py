@@ -525,6 +525,7 @@ class TestPermissions:
                                           actor=decided.lead_auditor)
         audit_service.transition(decided, Action.SUBMIT, decided.lead_auditor)
         audit_service.transition(decided, Action.BEGIN_REVIEW, reviewer)
+        audit_service.agree_with_remaining(decided, actor=reviewer)  # decide needs every row reviewed
         audit_service.transition(decided, Action.DECIDE, reviewer, decision=Decision.AWARD,
                                  note="Beschluss vom 26.11.2026")
         db.session.commit()

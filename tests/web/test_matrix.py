@@ -80,6 +80,7 @@ POST = {
     "audits.upload_evidence": {"auditor_on"},
     "audits.remove_evidence": {"auditor_on"},
     "audits.review_criterion": set(),  # nobody: the audit is not under review
+    "audits.agree_remaining": set(),  # nobody: the audit is not under review
     "centres.create": MANAGERS,
     "centres.edit": MANAGERS,
     "centres.import_csv": MANAGERS,

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ...extensions import db
@@ -27,6 +28,7 @@ from ...permissions import (
 from ...services import access, documents
 from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
+from ...services import certificates as certificate_service
 from ...services import checklist as checklist_service
 from ...services import evidence as evidence_service
 from ...services import reports as report_service
@@ -217,7 +219,17 @@ def transition(audit_id: int, action: str):
         return redirect(url_for("audits.review" if action_enum is Action.DECIDE else "audits.detail",
                                 audit_id=audit.id))
     db.session.commit()  # a decision's PDFs are rendered right after this commit
-    flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
+    if action_enum is Action.DECIDE:
+        issued = certificate_service.for_audit(audit)
+        if issued:
+            flash(_("Decided: %(decision)s. Certificate %(number)s has been issued; the "
+                    "certificate and the report are ready below.",
+                    decision=LABELS[audit.decision], number=issued[0].number), "success")
+        else:
+            flash(_("Decided: %(decision)s. The report is ready below.",
+                    decision=LABELS[audit.decision]), "success")
+    else:
+        flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
     if action_enum is Action.DECIDE and any(
             d.state is DocumentState.FAILED for d in documents.open_documents(audit)):
         flash(_("The decision is saved, but a PDF could not be created yet. It is created "
@@ -430,10 +442,26 @@ def review(audit_id: int):
         form.decision.data = computed
     return render_template(
         "audits/review.html", audit=audit, sheet=sheet, decision_form=form, note_form=NoteForm(),
-        reviewable=can_review(current_user, audit),
+        reviewable=can_review(current_user, audit), progress=checklist_service.review_progress(sheet),
         actions=available_actions(audit, current_user, sheet.result),
         title=_("Review %(number)s", number=audit.number),
     )
+
+
+@bp.route("/<int:audit_id>/review/agree-remaining", methods=["POST"])
+@login_required
+def agree_remaining(audit_id: int):
+    """Agree with every criterion not reviewed yet (adjustments stay as they are)."""
+    audit = _load(audit_id)
+    if not can_review(current_user, audit):
+        abort(403)
+    if not NoteForm().validate_on_submit():
+        abort(400)
+    codes = audit_service.agree_with_remaining(audit, actor=current_user)
+    db.session.commit()
+    flash(ngettext("Agreed with %(num)s remaining criterion.",
+                   "Agreed with %(num)s remaining criteria.", len(codes)), "success")
+    return redirect(url_for("audits.review", audit_id=audit.id, _anchor="decision-panel"))
 
 
 @bp.route("/<int:audit_id>/review/<code>", methods=["POST"])
