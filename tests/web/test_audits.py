@@ -618,3 +618,38 @@ class TestAuditList:
         with count_queries(database.engine) as more:
             client.get("/audits/", query_string={"q": "zentrum"})
         assert len(more) == len(few)
+
+
+def test_the_trail_reads_in_words_folds_agreements_and_filters(client, auth, make_audit, team,
+                                                               catalog, pdf_renders):
+    audit = make_audit(answers=full_answers(catalog, C4=0), lead=team["lead_auditor"],
+                       auditors=[team["auditor"]])
+    svc.transition(audit, Action.SUBMIT, team["lead_auditor"])
+    svc.transition(audit, Action.BEGIN_REVIEW, team["wg_lead"])
+    svc.adjust_assessment(audit, "C4", actor=team["wg_lead"], points=2,
+                          reason="Veranstaltungskalender nachgereicht – überzeugend")
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])
+    svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
+    db.session.commit()
+    from audit_app.services import documents
+
+    documents.render_pending()
+    auth.login("juergen@zentren-test.de")
+    html = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    trail = html.split('data-testid="trail"')[1].split("</ol>")[0]
+    # No codes in the trail, only words; stored PDFs say their language.
+    for code in ("certificate_issued", "certificate_pdf_stored", "report_pdf_stored",
+                 "assessment_agreed"):
+        assert code not in trail
+    assert "Auditbericht gespeichert (Deutsch)" in trail and "(Englisch)" in trail
+    # 39 agreements are one entry; the adjustment shows only what changed.
+    assert "Prüfung: 39 Kriterien zugestimmt" in trail
+    assert "angepasster Wert: – → –" not in trail and "angepasste Punkte: – → 2" in trail
+    # The filter keeps one group.
+    review_only = client.get(f"/audits/{audit.id}", query_string={"trail": "review"})
+    part = review_only.get_data(as_text=True).split('data-testid="trail"')[1].split("</ol>")[0]
+    assert "Prüfung begonnen" in part and "Kriterium gespeichert" not in part
+    files = client.get(f"/audits/{audit.id}", query_string={"trail": "files"}).get_data(as_text=True)
+    assert "Davon ist bisher nichts geschehen." in files
+    unknown = client.get(f"/audits/{audit.id}", query_string={"trail": "<script>"})
+    assert unknown.status_code == 200

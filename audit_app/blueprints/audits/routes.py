@@ -153,6 +153,9 @@ def plan():
 @login_required
 def detail(audit_id: int):
     """The audit page: status steps, team, dates, allowed actions, score and timeline."""
+    from ...labels import TRAIL_GROUPS
+
+    trail_group = request.args.get("trail") if request.args.get("trail") in TRAIL_GROUPS else None
     audit = _load(audit_id)
     sheet = checklist_service.audit_sheet(audit)
     return render_template(
@@ -160,7 +163,8 @@ def detail(audit_id: int):
         chart=category_chart(sheet, current_lang_code()),
         actions=available_actions(audit, current_user, sheet.result),
         guidance=team_guidance(audit, current_user),
-        events=checklist_service.timeline(audit), note_form=NoteForm(),
+        trail=checklist_service.trail(audit, trail_group), trail_group=trail_group,
+        note_form=NoteForm(),
         documents=document_lines(audit), title=_("Audit %(number)s", number=audit.number),
     )
 

@@ -217,6 +217,8 @@ def event_lines(event) -> list[str]:
     if isinstance(new, dict) and event.action.startswith(("assessment_",)):
         old = old if isinstance(old, dict) else {}
         for key, value in new.items():
+            if old.get(key) == value:
+                continue  # unchanged ("adjusted value: – → –" said nothing)
             name = str(FIELD_LABELS.get(key, key))
             lines.append(f"{name}: {_short(old.get(key))} → {_short(value)}")
     elif isinstance(new, dict) and "name" in new:
@@ -232,9 +234,22 @@ def event_lines(event) -> list[str]:
 
 @bp.app_template_global()
 def event_title(event) -> str:
+    """The event's label; a stored PDF says in which language."""
     from ...labels import event_label
 
-    return event_label(event.action)
+    title = event_label(event.action)
+    lang = event.new.get("lang") if isinstance(event.new, dict) else None
+    if lang in ("de", "en") and event.action.endswith("_pdf_stored"):
+        return f"{title} ({_('German') if lang == 'de' else _('English')})"
+    return title
+
+
+@bp.app_template_global()
+def trail_groups() -> list[tuple[str, str]]:
+    """The trail's filter: (group, words)."""
+    from ...labels import TRAIL_GROUPS
+
+    return [(key, str(words)) for key, words in TRAIL_GROUPS.items()]
 
 
 @bp.app_template_global()
