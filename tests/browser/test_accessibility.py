@@ -92,3 +92,28 @@ def test_lead_screens(axe_page, live_server, width):
         page.goto(path)
         problems += [f"{path}: {v}" for v in violations(page)]
     assert not problems, "\n".join(problems)
+
+
+def test_the_journey_needs_no_horizontal_scrolling_at_768(axe_page, live_server):
+    """Plan → fill on a tablet → submit → review → decide: every screen fits 768 px."""
+    page = axe_page
+    page.set_viewport_size({"width": 768, "height": 1000})
+    wide = []
+
+    def check(path):
+        page.goto(path)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 768:
+            wide.append(f"{path}: {width} px")
+
+    sign_in(page, live_server, "leitung@demo.aiz-audit.de")
+    url = audit_url(page, live_server, "A-2026-0011")
+    for path in (live_server + "/", live_server + "/audits/", live_server + "/audits/new",
+                 url, url + "/review", live_server + "/centres/"):
+        check(path)
+    page.context.clear_cookies()
+    sign_in(page, live_server, "auditor4@demo.aiz-audit.de")
+    url = audit_url(page, live_server, "A-2026-0013")
+    for path in (url, url + "/checklist"):
+        check(path)
+    assert not wide, wide

@@ -184,6 +184,10 @@ def test_decided_report_is_stored_once_without_draft_mark_and_with_the_decision(
                      "Beschluss des Arbeitskreises vom 26.11.2026", "C4", "26.02.2027",
                      ADJUSTMENT):
         assert expected in text, expected
+    from audit_app.models import Certificate
+
+    number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == audit.id))
+    assert f"Urkunde {number}" in text  # the report names the certificate it led to
 
 
 def test_english_report(app, client, auth, make_audit, make_centre, catalog, team):
