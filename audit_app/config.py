@@ -34,6 +34,9 @@ BASE_URL = "http://127.0.0.1:5000"
 
 #: Largest evidence file in bytes.
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+#: Files an auditor may keep offline in the browser (the checklist's outbox), in bytes, all
+#: together; one file may be as large as EVIDENCE_MAX_BYTES.
+OFFLINE_MAX_BYTES = 100 * 1024 * 1024
 #: Largest request body in bytes: an evidence file plus the form around it.
 MAX_CONTENT_LENGTH = 21 * 1024 * 1024
 

@@ -37,6 +37,10 @@ def configure_engine(app: Flask) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        # Forgiving search (services/folding.py): the same folding as PostgreSQL's SQL.
+        from .services.folding import search_key
+
+        dbapi_conn.create_function("aiz_search_key", 1, search_key, deterministic=True)
         cur.execute("PRAGMA foreign_keys = ON")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")

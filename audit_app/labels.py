@@ -94,6 +94,40 @@ EVENT_LABELS = {
     EventAction.REMINDER_SENT: _l("Renewal reminder sent"),
 }
 
+#: Which part of an audit's trail each event belongs to (the trail's filter). Every event
+#: kind needs one (tests/unit/test_vocabularies.py).
+EVENT_GROUPS = {
+    EventAction.AUDIT_PLANNED: "workflow", EventAction.AUDIT_START: "workflow",
+    EventAction.AUDIT_SUBMIT: "workflow", EventAction.AUDIT_RESUME: "workflow",
+    EventAction.AUDIT_REOPEN: "workflow", EventAction.AUDIT_BEGIN_REVIEW: "review",
+    EventAction.AUDIT_REQUEST_CHANGES: "review", EventAction.AUDIT_DECIDE: "review",
+    EventAction.AUDIT_DECISION: "review", EventAction.ASSESSMENT_SAVED: "answers",
+    EventAction.ASSESSMENT_ADJUSTED: "review", EventAction.ASSESSMENT_AGREED: "review",
+    EventAction.EVIDENCE_ADDED: "files", EventAction.EVIDENCE_REMOVED: "files",
+    EventAction.CERTIFICATE_ISSUED: "documents", EventAction.CERTIFICATE_PDF_STORED: "documents",
+    EventAction.CERTIFICATE_SUPERSEDED: "documents",
+    EventAction.CERTIFICATE_INVALIDATED: "documents",
+    EventAction.CERTIFICATE_SUSPEND: "documents", EventAction.CERTIFICATE_WITHDRAW: "documents",
+    EventAction.CERTIFICATE_REINSTATE: "documents", EventAction.REPORT_PDF_STORED: "documents",
+    EventAction.DOCUMENT_RENDER_FAILED: "documents",
+    EventAction.CENTRE_CREATED: "admin", EventAction.CENTRE_UPDATED: "admin",
+    EventAction.CATALOG_IMPORTED: "admin", EventAction.CATALOG_STATUS: "admin",
+    EventAction.USER_CREATED: "admin", EventAction.USER_UPDATED: "admin",
+    EventAction.USER_DEACTIVATED: "admin", EventAction.USER_REACTIVATED: "admin",
+    EventAction.PASSWORD_CHANGED: "admin", EventAction.PASSWORD_RESET: "admin",
+    EventAction.API_TOKEN_CREATED: "admin", EventAction.API_TOKEN_REVOKED: "admin",
+    EventAction.REMINDER_SENT: "documents",
+}
+
+#: The trail's filter, in the order offered: group → words.
+TRAIL_GROUPS = {
+    "answers": _l("Answers"),
+    "review": _l("Review and decision"),
+    "workflow": _l("Workflow"),
+    "files": _l("Evidence files"),
+    "documents": _l("Certificates and reports"),
+}
+
 FIELD_LABELS = {
     "points": _l("points"),
     "value": _l("value"),
@@ -106,6 +140,14 @@ FIELD_LABELS = {
     "adjusted_value": _l("adjusted value"),
     "adjustment_reason": _l("reason"),
 }
+
+
+def event_group(action: str) -> str:
+    """The trail group of an event kind ("admin" for anything else)."""
+    try:
+        return EVENT_GROUPS.get(EventAction(action), "admin")
+    except ValueError:
+        return "admin"
 
 
 def event_label(action: str) -> str:
@@ -131,6 +173,9 @@ def refusal_message(code: str, details: tuple[str, ...] = ()) -> str:
         code = RefusalCode.NOT_ALLOWED_FROM_STATUS
     if code is RefusalCode.INCOMPLETE:
         return _("The checklist is not complete yet. Missing: %(codes)s.", codes=", ".join(details))
+    if code is RefusalCode.UNREVIEWED:
+        return _("Not every criterion has been reviewed yet (agreed with or adjusted): "
+                 "%(codes)s.", codes=", ".join(details))
     return str(REFUSAL_MESSAGES[code])
 
 
@@ -139,6 +184,8 @@ REFUSAL_MESSAGES = {
     RefusalCode.INCOMPLETE: _l("The checklist is not complete yet. Missing: %(codes)s."),
     RefusalCode.FOUR_EYES: _l("Four-eyes principle: members of the audit team cannot review or "
                               "decide this audit."),
+    RefusalCode.UNREVIEWED: _l("Not every criterion has been reviewed yet (agreed with or "
+                               "adjusted): %(codes)s."),
     RefusalCode.REASON_REQUIRED: _l("Please give a reason."),
     RefusalCode.FORBIDDEN: _l("You are not allowed to take this step."),
     RefusalCode.NOT_ALLOWED_FROM_STATUS: _l("This step is not possible in the audit's current "

@@ -230,6 +230,8 @@ SETTINGS: tuple[Setting, ...] = (
             "evidence files and stored PDFs"),
     Setting("BASE_URL", Url(), "public address in certificates and e-mails"),
     Setting("EVIDENCE_MAX_BYTES", Int(1024, 1024**3), "largest evidence file in bytes"),
+    Setting("OFFLINE_MAX_BYTES", Int(1024 * 1024, 1024**3),
+            "files an auditor may keep offline in the browser, all together, in bytes"),
     Setting("MAX_CONTENT_LENGTH", Int(1024, 2 * 1024**3), "largest request body in bytes"),
     Setting("PAGE_SIZE", Int(1, 1000), "rows per page in lists"),
     Setting("PREFERRED_URL_SCHEME", Choice(("http", "https")), "the scheme of external URLs"),

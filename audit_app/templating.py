@@ -80,6 +80,14 @@ def localdatetime(value: datetime | None) -> str:
             f"{local.hour:02d}:{local.minute:02d}")
 
 
+def localtime(value: datetime | None) -> str:
+    """The time of day in Berlin time, "14:02" (a card's "saved 14:02")."""
+    if value is None:
+        return "–"
+    local = _to_local(value)
+    return f"{local.hour:02d}:{local.minute:02d}"
+
+
 def number(value, digits: int = 0) -> str:
     if value is None:
         return "–"
@@ -107,7 +115,8 @@ def bar_chart(counts: dict, *, width: int = 160, row: int = 28) -> dict:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        percent=percent, localdate=localdate, localdatetime=localdatetime, number=number, label=label
+        percent=percent, localdate=localdate, localdatetime=localdatetime, localtime=localtime,
+        number=number, label=label
     )
     app.jinja_env.globals.update(tr=tr, current_lang=current_lang, bar_chart=bar_chart)
     app.jinja_env.trim_blocks = True

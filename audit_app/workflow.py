@@ -53,6 +53,7 @@ class RefusalCode(StrEnum):
     FORBIDDEN = "forbidden"
     FOUR_EYES = "four_eyes"
     INCOMPLETE = "incomplete"
+    UNREVIEWED = "unreviewed"
     REASON_REQUIRED = "reason_required"
 
 
@@ -125,14 +126,16 @@ def check_transition(
     actor: Actor,
     *,
     missing_criteria: tuple[str, ...] = (),
+    unreviewed_criteria: tuple[str, ...] = (),
     note: str = "",
 ) -> AuditStatus | Refusal:
     """Return the new status, or a :class:`Refusal` saying why not.
 
     Checks in this order: the table (is the action possible from ``status``), the
     actor's role, the four-eyes rule (a lead on the audit team never reviews or decides
-    it), then the action's preconditions (submit only when nothing is missing; reopen
-    and request-changes need a written note).
+    it), then the action's preconditions (submit only when nothing is missing; decide only
+    when every criterion was reviewed, agreed or adjusted; reopen and request-changes need a
+    written note).
     """
     target = TRANSITIONS.get((status, action))
     if target is None:
@@ -143,6 +146,8 @@ def check_transition(
         return Refusal(RefusalCode.FOUR_EYES)
     if action is Action.SUBMIT and missing_criteria:
         return Refusal(RefusalCode.INCOMPLETE, tuple(missing_criteria))
+    if action is Action.DECIDE and unreviewed_criteria:
+        return Refusal(RefusalCode.UNREVIEWED, tuple(unreviewed_criteria))
     if action in (Action.REOPEN, Action.REQUEST_CHANGES) and not note.strip():
         return Refusal(RefusalCode.REASON_REQUIRED)
     return target

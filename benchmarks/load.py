@@ -170,6 +170,7 @@ def prepare(instance: Path, db_url: str, *, with_certificate: bool = True,
                                     expected_version=assessment.version, actor=users[0])
             svc.transition(decided, Action.SUBMIT, users[0])
             svc.transition(decided, Action.BEGIN_REVIEW, lead)
+            svc.agree_with_remaining(decided, actor=lead)  # decide needs every row reviewed
             svc.transition(decided, Action.DECIDE, lead, decision=Decision.AWARD,
                            note="Beschluss", now=datetime(2026, 11, 26, 9, 30, tzinfo=UTC))
             db.session.commit()

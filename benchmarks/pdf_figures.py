@@ -24,6 +24,7 @@ def decided_audit(audit_id: int, lead_id: int):
     audit = db.session.get(Audit, audit_id)
     lead = db.session.get(User, lead_id)
     svc.transition(audit, Action.BEGIN_REVIEW, lead)
+    svc.agree_with_remaining(audit, actor=lead)  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, lead, decision=Decision.AWARD,
                    override_reason="Benchmark: Vergabe unabhängig vom Ergebnis")
     db.session.commit()

@@ -69,6 +69,7 @@ def build_world() -> dict:
                          answers=full_answers(catalog))
     svc.transition(decided, Action.SUBMIT, users["auditor_on"])
     svc.transition(decided, Action.BEGIN_REVIEW, users["lead"])
+    svc.agree_with_remaining(decided, actor=users["lead"])  # decide needs every row reviewed
     svc.transition(decided, Action.DECIDE, users["lead"], decision=Decision.AWARD)
     db.session.commit()
     number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == decided.id))

@@ -374,16 +374,24 @@ def _paths() -> dict:
             "Audits", "Review one criterion: adjust with a reason, or agree",
             {"200": _ok("Assessment")}, op_id="review", params=[AUDIT_ID, CODE],
             body="ReviewInput", errors=(403, 404, 409))},
+        "/audits/{audit_id}/reviews/agree-remaining": {"post": _op(
+            "Audits", "Agree with every criterion not reviewed yet (adjustments stay)",
+            {"200": _ok("AuditDetail", "The audit; every criterion is now reviewed")},
+            op_id="agree_remaining", params=[AUDIT_ID], errors=(403, 404, 409),
+            description="Deciding needs every criterion reviewed (agreed with or adjusted).")},
         "/audits/{audit_id}/transitions": {"post": _op(
             "Audits", "Apply a workflow action",
             {"200": _ok("AuditDetail", "Applied; the audit with its new status"),
              "409": _error(409, "`not_allowed_from_status`: not possible from the current status."),
-             "422": _error(422, "`incomplete` (details: the missing criteria), `reason_required`, "
-                                "or invalid fields (`validation_failed`).")},
+             "422": _error(422, "`incomplete` (details: the missing criteria), `unreviewed` "
+                                "(details: the criteria not reviewed yet; see "
+                                "`reviews/agree-remaining`), `reason_required`, or invalid "
+                                "fields (`validation_failed`).")},
             op_id="transition", params=[AUDIT_ID], body="TransitionInput", errors=(403, 404, 503),
             description="Actions: start, submit, begin_review, request_changes, resume, decide, "
-                        "reopen. `decide` needs `decision`; a decision that differs from the "
-                        "computed outcome needs `override_reason`.")},
+                        "reopen. `decide` needs `decision` and every criterion reviewed; a "
+                        "decision that differs from the computed outcome needs "
+                        "`override_reason`.")},
         "/audits/{audit_id}/score": {"get": _op(
             "Audits", "The audit's score", {"200": _ok("Score")}, op_id="score",
             params=[AUDIT_ID], errors=(404,))},

@@ -371,12 +371,29 @@ def review(audit_id: int, code: str):
     return jsonify(out.assessment(code, saved))
 
 
+@bp.route(f"/audits/<{ID}:audit_id>/reviews/agree-remaining", methods=["POST"])
+def agree_remaining(audit_id: int):
+    """A working-group lead agrees with every criterion not reviewed yet (adjustments stay)."""
+    user = api_user()
+    audit = _audit_or_404(audit_id)
+    if not perm.is_lead(user):
+        raise ApiError(403)
+    if audit.team_role_of(user.id) is not None:
+        raise ApiError(403, RefusalCode.FOUR_EYES, refusal_message(RefusalCode.FOUR_EYES))
+    if not perm.can_review(user, audit):
+        raise ApiError(409, "not_under_review", _("This audit is not under review."))
+    audit_service.agree_with_remaining(audit, actor=user)
+    db.session.commit()
+    return jsonify(_detail(audit))
+
+
 #: Refusal codes of the workflow → (HTTP status, the field a missing input belongs to).
 REFUSALS = {
     RefusalCode.NOT_ALLOWED_FROM_STATUS: (409, None),
     RefusalCode.FORBIDDEN: (403, None),
     RefusalCode.FOUR_EYES: (403, None),
     RefusalCode.INCOMPLETE: (422, "missing_criteria"),
+    RefusalCode.UNREVIEWED: (422, "unreviewed_criteria"),
     RefusalCode.REASON_REQUIRED: (422, "note"),
 }
 

@@ -109,7 +109,27 @@ def certificate_context(certificate: Certificate, lang: str = "de") -> dict:
         "place": config["CERTIFICATE_PLACE"],
         "verify_url": url,
         "qr_svg": qr_svg(url),
+        "status_mark": None,
     }
+
+
+def status_mark(status: str, since: date | None, lang: str) -> dict | None:
+    """The mark printed across a copy of a suspended, withdrawn or invalidated certificate.
+
+    ``None`` for every other status. The words are the public status words; the line says
+    since when and that the certificate does not certify the label now.
+    """
+    with force_locale(lang):
+        if status == "withdrawn":
+            word, line = _("WITHDRAWN"), _("Withdrawn on %(day)s. This certificate is no longer valid.")
+        elif status == "suspended":
+            word, line = _("SUSPENDED"), _("Suspended since %(day)s. The label is not valid while suspended.")
+        elif status == "invalid":
+            word, line = _("INVALID"), _("Invalid since %(day)s: the audit was reopened.")
+        else:
+            return None
+        day = format_day(since, lang) if since else "–"
+        return {"word": str(word), "line": str(line) % {"day": day}}
 
 
 def render_certificate(context: dict) -> bytes:

@@ -49,6 +49,8 @@ class ReportSource:
     decided_by_name: str
     conditions: list[dict]
     association_name: str
+    #: The certificate the decision issued (its number), if any.
+    certificate_number: str = ""
 
 
 def _labels() -> dict[str, str]:
@@ -128,6 +130,7 @@ def _labels() -> dict[str, str]:
         "decision_record": _("Decision record"),
         "decided_by": _("Decided by"),
         "decided_at": _("Decided on"),
+        "certificate": _("Certificate"),
         "note": _("Note"),
         "override": _("Justification of the deviation from the computed outcome"),
         "not_decided": _("The audit has not been decided yet."),
@@ -338,6 +341,7 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
             "decided_at": _when(source.decided_at_local, lang),
             "note": audit.decision_note,
             "override_reason": audit.override_reason,
+            "certificate": source.certificate_number,
         } if decided else None,
     }
 

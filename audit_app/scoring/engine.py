@@ -128,7 +128,10 @@ class CategoryResult:
     category has points yet, and for a dropped category. ``dropped`` is True when every
     criterion is N/A (the category then leaves the overall result; an empty category counts
     as dropped too). ``below_minimum`` compares ``percent`` strictly with the category
-    minimum (a dropped category is never below). ``weighted_points`` / ``weighted_maximum``
+    minimum, and only for a complete category (every criterion answered or N/A): while
+    criteria are missing the percent rests on a few answers and swings, so an incomplete
+    category is "still open", never "below the minimum" nor a major finding (a dropped
+    category is never below either). ``weighted_points`` / ``weighted_maximum``
     are Σ(w · points) and Σ(w · 3) over the scored criteria. ``na_weight_percent`` (0-100) is
     the share of the category's total weight that is N/A; ``na_warning`` is True when that
     share is strictly greater than the catalogue's warning limit.
@@ -146,6 +149,11 @@ class CategoryResult:
     weighted_maximum: int
     na_weight_percent: Fraction
     na_warning: bool
+
+    @property
+    def complete(self) -> bool:
+        """True when every criterion of the category has points or is N/A."""
+        return self.answered == self.total
 
 
 @dataclass(frozen=True)
@@ -315,6 +323,7 @@ def score(
                 overall_den *= weighted_maximum
         else:
             percent, below = None, False
+        below = below and answered == cat.total
         na_percent, na_warning = cat.na_share(na_weight)
         category_result = CategoryResult(
             code=cat.code,

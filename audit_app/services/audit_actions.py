@@ -38,3 +38,62 @@ def available_actions(audit: Audit, user, result: ScoreResult) -> list[Available
             continue
         out.append(AvailableAction(action, True, action in NOTE_REQUIRED))
     return out
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """The working-group lead's latest message that sent the audit back to the team."""
+
+    note: str
+    by: str
+    at: object  # datetime
+
+
+@dataclass(frozen=True)
+class TeamGuidance:
+    """What the audit and checklist pages tell the team about the audit's state.
+
+    ``change_request`` is the lead's message while changes are requested; ``can_resume``
+    says whether this user reopens the checklist with "Resume work"; ``lead_auditor`` names
+    who submits and resumes; ``read_only`` is True when this user cannot edit now.
+    """
+
+    change_request: ChangeRequest | None
+    can_resume: bool
+    lead_auditor: str | None
+    read_only: bool
+    on_team: bool
+    is_lead_auditor: bool
+
+
+def team_guidance(audit: Audit, user) -> TeamGuidance:
+    """The state of the audit as the team needs to read it (one query for the message)."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import joinedload
+
+    from ..extensions import db
+    from ..models import Event
+    from ..workflow import EDITABLE_BY_TEAM, AuditStatus, TeamRole
+
+    request = None
+    if audit.status is AuditStatus.CHANGES_REQUESTED:
+        event = db.session.scalar(
+            sa.select(Event)
+            .where(Event.audit_id == audit.id, Event.action == "audit_request_changes")
+            .options(joinedload(Event.actor))
+            .order_by(Event.id.desc()).limit(1)
+        )
+        if event is not None:
+            request = ChangeRequest(note=event.note, by=event.actor.name if event.actor else "–",
+                                    at=event.occurred_at)
+    role = audit.team_role_of(user.id) if getattr(user, "is_authenticated", False) else None
+    lead = audit.lead_auditor
+    return TeamGuidance(
+        change_request=request,
+        can_resume=audit.status is AuditStatus.CHANGES_REQUESTED
+        and role is TeamRole.LEAD_AUDITOR,
+        lead_auditor=lead.name if lead else None,
+        read_only=not (audit.status in EDITABLE_BY_TEAM and role is not None),
+        on_team=role is not None,
+        is_lead_auditor=role is TeamRole.LEAD_AUDITOR,
+    )

@@ -172,6 +172,17 @@ def _snapshot(a: Assessment) -> dict:
     }
 
 
+def _same_answer(clean: dict, a: Assessment) -> bool:
+    """Whether the cleaned answer ``clean`` is exactly the stored one (numbers by value)."""
+    return (clean["points"] == a.points
+            and (clean["value"] is None) == (a.value is None)
+            and (clean["value"] is None or Decimal(clean["value"]) == Decimal(a.value))
+            and clean["not_applicable"] == a.not_applicable
+            and clean["na_reason"] == a.na_reason and clean["comment"] == a.comment
+            and clean["finding"] == a.finding
+            and clean["finding_severity"] == a.finding_severity)
+
+
 def validate_answer(criterion: Criterion, data: AnswerInput) -> tuple[dict, dict[str, str]]:
     """Check one answer against its criterion: the cleaned values and the field errors.
 
@@ -267,6 +278,10 @@ def save_assessment(
     if fields:
         raise ValidationFailed(_l("the answer was not saved"), fields=fields)
     if assessment.version != expected_version:
+        if _same_answer(clean, assessment):
+            # Exactly what is stored already (typically a resend whose answer was lost on
+            # the way back): nothing would be overwritten, so it is no conflict.
+            return assessment
         raise VersionConflict(_l("someone else saved this criterion meanwhile"), current=assessment)
     actor_id = actor.id
     old = _snapshot(assessment)
@@ -322,6 +337,49 @@ def _apply(audit: Audit, target: AuditStatus, action: Action, user: User, note: 
     )
 
 
+def unreviewed_codes(audit: Audit) -> tuple[str, ...]:
+    """The criteria a reviewer has neither agreed with nor adjusted, in catalogue order."""
+    return tuple(db.session.scalars(
+        sa.select(CatalogCriterion.code)
+        .join(Assessment, Assessment.criterion_id == CatalogCriterion.id)
+        .where(Assessment.audit_id == audit.id, Assessment.reviewed_at.is_(None))
+        .order_by(CatalogCriterion.position)
+    ))
+
+
+def agree_with_remaining(audit: Audit, *, actor: User) -> list[str]:
+    """The reviewer agrees with every criterion not reviewed yet (adjustments stay).
+
+    Same rules as :func:`adjust_assessment` (under review, four-eyes); one event per
+    criterion, as if each had been agreed with on its own. Returns the codes agreed with,
+    in catalogue order. Two queries whatever the number of criteria.
+    """
+    if audit.status not in (AuditStatus.SUBMITTED, AuditStatus.IN_REVIEW):
+        raise ValidationFailed(_l("this audit is not under review"))
+    if audit.team_role_of(actor.id) is not None or not actor.has_role(Role.LEAD):
+        raise TransitionRefused(_l("four-eyes: reviewers must not be on the team"),
+                                refusal_code=RefusalCode.FOUR_EYES)
+    rows = db.session.execute(
+        sa.select(CatalogCriterion.code, Assessment)
+        .join(Assessment, Assessment.criterion_id == CatalogCriterion.id)
+        .where(Assessment.audit_id == audit.id, Assessment.reviewed_at.is_(None))
+        .order_by(CatalogCriterion.position)
+    ).all()
+    now = utcnow()
+    for code, assessment in rows:
+        assessment.reviewed_by_id = actor.id
+        assessment.reviewed_at = now
+        events.record(
+            EventAction.ASSESSMENT_AGREED, actor=actor, subject_type="assessment",
+            subject_id=assessment.id, audit_id=audit.id,
+            old={"adjusted_points": None, "adjusted_value": None, "adjustment_reason": ""},
+            new={"adjusted_points": None, "adjusted_value": None, "adjustment_reason": ""},
+            note=code,
+        )
+    db.session.flush()
+    return [code for code, _a in rows]
+
+
 def transition(
     audit: Audit,
     action: Action,
@@ -355,6 +413,7 @@ def transition(
         action,
         _actor(audit, actor),
         missing_criteria=result.missing if result else (),
+        unreviewed_criteria=unreviewed_codes(audit) if action is Action.DECIDE else (),
         note=note,
     )
     if isinstance(outcome, Refusal):
@@ -508,34 +567,101 @@ def adjust_assessment(
     return assessment
 
 
+#: The orders a list of audits can take (``sort`` values), the first being the default.
+AUDIT_SORTS = ("planned_desc", "planned_asc", "due", "centre", "status")
+
+
 @dataclass(frozen=True)
 class AuditFilters:
-    """What a list of audits is narrowed to (every field optional)."""
+    """What a list of audits is narrowed to (every field optional).
+
+    ``q`` finds an audit by number ("A-2026-0017", "2026-17") or its centre by name or city
+    (the centre search's forgiving match); ``year`` is the planned start's year;
+    ``auditor_id`` keeps the audits with that person on the team.
+    """
 
     status: AuditStatus | None = None
     centre_id: int | None = None
+    year: int | None = None
+    auditor_id: int | None = None
+    q: str = ""
+
+    @property
+    def active(self) -> int:
+        """How many filters narrow the list (for "reset filters")."""
+        return sum(1 for v in (self.status, self.centre_id, self.year, self.auditor_id,
+                               self.q.strip() or None) if v is not None)
+
+
+def _audit_number(q: str) -> int | None:
+    """The audit id in a typed audit number ("A-2026-0017", "a 2026 17", "2026-0017")."""
+    import re
+
+    match = re.fullmatch(r"\s*(?:A[\s-]*)?(\d{4})[\s-]+0*(\d{1,9})\s*", q, flags=re.I)
+    return int(match.group(2)) if match else None
 
 
 def list_audits(actor, filters: AuditFilters = AuditFilters(), page: int = 1,
-                per_page: int = 50, *, clamp: bool = True) -> Page:
-    """The audits ``actor`` may see, newest first, one page counted and sliced in SQL.
+                per_page: int = 50, *, clamp: bool = True, sort: str = "planned_desc") -> Page:
+    """The audits ``actor`` may see, one page counted and sliced in SQL, in ``sort`` order.
 
     Centre, catalogue and team come with the audits (a fixed number of queries per page).
     ``clamp``: a page past the end gives the last page (pages), else an empty one (API).
     """
+    from .folding import search_key, search_match, sort_key
+
     conditions = [audit_filter(actor)]
     if filters.centre_id is not None:
         conditions.append(Audit.centre_id == filters.centre_id)
     if filters.status is not None:
         conditions.append(Audit.status == filters.status)
+    if filters.year is not None:
+        conditions.append(Audit.planned_on.between(date(filters.year, 1, 1),
+                                                   date(filters.year, 12, 31)))
+    if filters.auditor_id is not None:
+        conditions.append(Audit.id.in_(
+            sa.select(AuditMember.audit_id).where(AuditMember.user_id == filters.auditor_id)))
+    q = " ".join(filters.q.split())
+    if q:
+        number = _audit_number(q)
+        matches = []
+        if number is not None:
+            matches.append(Audit.id == number)
+        if search_key(q):
+            matches += [search_match(Centre.name, q), search_match(Centre.city, q),
+                        search_match(Centre.name + " " + Centre.city, q)]
+        conditions.append(sa.or_(*matches) if matches else sa.false())
+    orders = {
+        "planned_desc": (Audit.planned_on.desc(), Audit.id.desc()),
+        "planned_asc": (Audit.planned_on.asc(), Audit.id.asc()),
+        "due": (Audit.due_on.is_(None), Audit.due_on.asc(), Audit.id.asc()),
+        "centre": (sort_key(Centre.name), Audit.planned_on.desc(), Audit.id.desc()),
+        "status": (Audit.status, Audit.planned_on.desc(), Audit.id.desc()),
+    }
     stmt = (
-        sa.select(Audit).where(*conditions)
-        .options(sa.orm.joinedload(Audit.centre), sa.orm.joinedload(Audit.catalog),
+        sa.select(Audit).join(Centre, Centre.id == Audit.centre_id).where(*conditions)
+        .options(sa.orm.contains_eager(Audit.centre), sa.orm.joinedload(Audit.catalog),
                  sa.orm.selectinload(Audit.members).joinedload(AuditMember.user),
                  sa.orm.selectinload(Audit.certificates))
-        .order_by(Audit.planned_on.desc(), Audit.id.desc())
+        .order_by(*orders.get(sort, orders["planned_desc"]))
     )
     return page_of(stmt, page, per_page, clamp=clamp)
+
+
+def audit_years(actor) -> list[int]:
+    """The years in which the audits ``actor`` may see were planned, newest first (one query)."""
+    year = sa.extract("year", Audit.planned_on)
+    return sorted({int(y) for y in db.session.scalars(
+        sa.select(year).where(audit_filter(actor)).distinct()) if y is not None}, reverse=True)
+
+
+def team_people(actor) -> list[User]:
+    """Everyone on a team of an audit ``actor`` may see, by name (the auditor filter's choices)."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.id.in_(
+            sa.select(AuditMember.user_id).join(Audit, Audit.id == AuditMember.audit_id)
+            .where(audit_filter(actor))))
+        .order_by(User.name)))
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ..permissions import audit_filter, centre_filter
 from ..scoring import ScoreResult
 from . import events, inputs
 from .errors import ValidationFailed
-from .folding import folded_match, sort_key
+from .folding import folded_match, search_key, search_match, sort_key
 from .label_status import (
     _LABEL_RANK,
     LabelStatus,
@@ -113,7 +113,13 @@ def _register_query(user, *, q: str, state: str | None, label_status: str | None
         conditions.append(Centre.active.is_(True))
     q = " ".join((q or "").split())
     if q:
-        conditions.append(sa.or_(folded_match(Centre.name, q), folded_match(Centre.city, q)))
+        # Exact text (wildcards as text, case and umlaut case folded) or the forgiving search
+        # key ("Gottingen", "Goettingen" → Göttingen; "halle saale" → Halle (Saale)).
+        forgiving = ([search_match(Centre.name, q), search_match(Centre.city, q),
+                      search_match(Centre.name + " " + Centre.city, q)]
+                     if search_key(q) else [])
+        conditions.append(sa.or_(folded_match(Centre.name, q), folded_match(Centre.city, q),
+                                 *forgiving))
     if state:
         if state not in FEDERAL_STATES:
             raise ValueError(f"unknown federal state {state!r}")

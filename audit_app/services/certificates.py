@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import storage
 from ..extensions import db
-from ..models import Audit, Certificate, CertificateStatus, EventAction, User, utcnow
+from ..models import Audit, Certificate, CertificateStatus, Event, EventAction, User, utcnow
 from ..scoring import Severity
 from ..workflow import Decision
 from . import events
@@ -320,6 +320,52 @@ def public_status(certificate: Certificate, today: date) -> str:
     return "invalid" if status == CertificateStatus.INVALIDATED.value else status
 
 
+#: Status changes whose date the public page and the marked copies name.
+_STATUS_EVENTS = (EventAction.CERTIFICATE_SUSPEND, EventAction.CERTIFICATE_WITHDRAW,
+                  EventAction.CERTIFICATE_INVALIDATED)
+
+
+def status_since(certificate: Certificate) -> date | None:
+    """The Berlin day of the certificate's last suspension, withdrawal or invalidation."""
+    at = db.session.scalar(
+        sa.select(Event.occurred_at)
+        .where(Event.subject_type == "certificate", Event.subject_id == certificate.id,
+               Event.action.in_(_STATUS_EVENTS))
+        .order_by(Event.id.desc()).limit(1)
+    )
+    return at.astimezone(BERLIN).date() if at is not None else None
+
+
+def marked_copy(certificate: Certificate, lang: str, today: date) -> bytes | None:
+    """A freshly rendered copy with the status printed across it, for a suspended, withdrawn
+    or invalidated certificate; None for every other status (download the original).
+
+    The stored original is never changed: its SHA-256 is what the public page verifies.
+    """
+    from ..pdf.certificate import certificate_context, render_certificate, status_mark
+
+    status = public_status(certificate, today)
+    mark = status_mark(status, status_since(certificate), lang)
+    if mark is None:
+        return None
+    context = certificate_context(certificate, lang)
+    context["status_mark"] = mark
+    return render_certificate(context)
+
+
+def normalise_number(text: str) -> str:
+    """A certificate number as people type it, in the printed form: "aiz 2026 0001",
+    "AIZ–2026–0001" and "AIZ20260001" all become "AIZ-2026-0001". Anything that does not
+    look like a number comes back upper-cased and trimmed (and then matches nothing)."""
+    import re
+
+    compact = re.sub(r"[^0-9A-Za-z]+", "", (text or "").strip()).upper()
+    match = re.fullmatch(r"AIZ(\d{4})(\d{4,6})", compact)
+    if match:
+        return f"AIZ-{match.group(1)}-{match.group(2)}"
+    return (text or "").strip().upper()[:40]
+
+
 def verification(number: str, today: date) -> dict | None:
     """What the public may know about a certificate, as plain values; None when unknown.
 
@@ -327,7 +373,7 @@ def verification(number: str, today: date) -> dict | None:
     """
     import re
 
-    number = (number or "").strip().upper()
+    number = normalise_number(number)
     if not re.fullmatch(NUMBER_PATTERN, number):
         return None
     row = db.session.execute(
@@ -355,6 +401,8 @@ def verification(number: str, today: date) -> dict | None:
         "pdf_sha256_en": certificate.pdf_en_sha256,
         "superseded_by": certificate.superseded_by.number if certificate.superseded_by else None,
         "kind": kind.value,
+        "status_since": status_since(certificate)
+        if certificate.status.value in ("suspended", "withdrawn", "invalidated") else None,
     }
 
 

@@ -120,3 +120,68 @@ def timeline(audit: Audit) -> list[Event]:
             .order_by(Event.id.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class ReviewProgress:
+    """How far the review is: criteria agreed with or adjusted, and the open ones (codes)."""
+
+    reviewed: int
+    total: int
+    open_codes: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.open_codes
+
+
+def review_progress(sheet: AuditSheet) -> ReviewProgress:
+    """The review's progress from an already loaded sheet (no query)."""
+    codes = [c.code for c in sheet.catalog.criteria if c.code in sheet.items]
+    open_codes = tuple(code for code in codes if sheet.items[code].assessment.reviewed_at is None)
+    return ReviewProgress(reviewed=len(codes) - len(open_codes), total=len(codes),
+                          open_codes=open_codes)
+
+
+@dataclass
+class TrailEntry:
+    """One line of the audit trail: an event, or several of one kind by one person at once
+    (e.g. "agreed with 39 criteria") folded together."""
+
+    event: Event
+    count: int = 1
+    codes: list[str] = field(default_factory=list)
+
+
+def trail(audit: Audit, group: str | None = None) -> list[TrailEntry]:
+    """The audit's trail, newest first, optionally only one group of events (see
+    ``labels.EVENT_GROUPS``); a run of agreements by one reviewer becomes one entry. One query.
+    """
+    from ..labels import EVENT_GROUPS
+    from ..models import EventAction
+
+    stmt = (sa.select(Event).where(Event.audit_id == audit.id)
+            .options(joinedload(Event.actor)).order_by(Event.id.desc()))
+    if group:
+        actions = [a.value for a, g in EVENT_GROUPS.items() if g == group]
+        stmt = stmt.where(Event.action.in_(actions))
+    entries: list[TrailEntry] = []
+    for event in db.session.scalars(stmt):
+        last = entries[-1] if entries else None
+        if (last is not None and event.action == EventAction.ASSESSMENT_AGREED
+                and last.event.action == event.action and last.event.actor_id == event.actor_id
+                and not _changed(event) and not _changed(last.event)):
+            last.count += 1
+            last.codes.append(event.note)
+            continue
+        entries.append(TrailEntry(event, 1, [event.note] if event.note else []))
+    for entry in entries:
+        entry.codes.reverse()  # catalogue order (they were read newest first)
+    return entries
+
+
+def _changed(event: Event) -> bool:
+    """Whether an agreement discarded an adjustment (then it stays an entry of its own)."""
+    old = event.old if isinstance(event.old, dict) else {}
+    new = event.new if isinstance(event.new, dict) else {}
+    return any(old.get(k) != new.get(k) for k in set(old) | set(new))

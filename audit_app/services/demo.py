@@ -287,6 +287,7 @@ def _review_and_decide(audit, plan, reviewer, domain, rng) -> None:
         Outcome.AWARD_WITH_CONDITIONS: Decision.AWARD_WITH_CONDITIONS,
         Outcome.REFUSE: Decision.REFUSE,
     }[result.outcome]
+    audit_service.agree_with_remaining(audit, actor=reviewer)  # every row reviewed
     audit_service.transition(
         audit, Action.DECIDE, reviewer, decision=decision,
         note="Beschluss des Arbeitskreises in der Sitzung vom "

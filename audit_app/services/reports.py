@@ -54,12 +54,12 @@ def report_source(audit: Audit):
         sa.select(sa.func.max(Event.occurred_at))
         .where(Event.audit_id == audit.id, Event.action == EventAction.AUDIT_SUBMIT)
     )
-    conditions = []
-    if audit.decision is Decision.AWARD_WITH_CONDITIONS:
-        conditions = db.session.scalar(
-            sa.select(Certificate.conditions).where(Certificate.audit_id == audit.id)
-            .order_by(Certificate.id.desc()).limit(1)
-        ) or []
+    newest = db.session.execute(
+        sa.select(Certificate.number, Certificate.conditions)
+        .where(Certificate.audit_id == audit.id).order_by(Certificate.id.desc()).limit(1)
+    ).first()
+    conditions = (newest.conditions or []) if (
+        newest is not None and audit.decision is Decision.AWARD_WITH_CONDITIONS) else []
     decided = audit.status is AuditStatus.DECIDED and audit.decided_at is not None
     # By id, not through audit.decided_by: within the deciding transaction that relationship
     # may still hold what it was loaded as before the decision.
@@ -74,6 +74,8 @@ def report_source(audit: Audit):
         decided_at_local=audit.decided_at.astimezone(BERLIN) if decided else None,
         decided_by_name=decided_by.name if decided_by is not None else "",
         conditions=conditions,
+        certificate_number=newest.number if newest is not None and audit.decision is not None
+        and audit.decision is not Decision.REFUSE else "",
         association_name=current_app.config["ASSOCIATION_NAME"],
     )
 

@@ -283,6 +283,15 @@ def test_transitions(api, people, audit):
     response = api.post(url, token=lead_token, json={"action": "request_changes"})
     assert response.status_code == 422 and response.get_json()["error"]["code"] == "reason_required"
     assert api.post(url, token=lead_token, json={"action": "begin_review"}).status_code == 200
+    # deciding needs every criterion reviewed: 422 with the open ones
+    response = api.post(url, token=lead_token, json={"action": "decide", "decision": "award"})
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "unreviewed" and "A1" in error["details"]
+    assert "unreviewed_criteria" in error["fields"]
+    agreed = api.post(f"/audits/{audit.id}/reviews/agree-remaining", token=lead_token)
+    assert agreed.status_code == 200
+    assert all(a["reviewed_at"] for a in agreed.get_json()["assessments"])
     # a decision that differs from the computed outcome needs a justification
     response = api.post(url, token=lead_token, json={"action": "decide", "decision": "refuse"})
     assert response.status_code == 422
@@ -384,6 +393,7 @@ def certificate(people, audit):
     _fill(audit)
     svc.transition(audit, Action.SUBMIT, people["auditor"][0])
     svc.transition(audit, Action.BEGIN_REVIEW, people["lead"][0])
+    svc.agree_with_remaining(audit, actor=people["lead"][0])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, people["lead"][0], decision=Decision.AWARD)
     db.session.commit()
     return db.session.scalar(sa.select(Certificate).where(Certificate.audit_id == audit.id))
@@ -446,6 +456,7 @@ def test_a_certificate_that_cannot_be_rendered_does_not_undo_the_decision(api, p
     _fill(audit)
     svc.transition(audit, Action.SUBMIT, people["auditor"][0])
     svc.transition(audit, Action.BEGIN_REVIEW, people["lead"][0])
+    svc.agree_with_remaining(audit, actor=people["lead"][0])
     db.session.commit()
 
     def broken(*args, **kwargs):

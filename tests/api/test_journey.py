@@ -64,6 +64,8 @@ def test_full_journey_through_the_api(api, make_user, make_token, catalog):
     assert adjusted.status_code == 200 and adjusted.get_json()["adjusted_points"] == 2
     score = api.get(f"/audits/{audit_id}/score", token=reviewer).get_json()
     assert score["outcome"] == "award" and score["overall_percent"] != "100.0"
+    assert api.post(f"/audits/{audit_id}/reviews/agree-remaining",
+                    token=reviewer).status_code == 200
     decided = api.post(f"/audits/{audit_id}/transitions", token=reviewer,
                        json={"action": "decide", "decision": "award",
                              "note": "Herzlichen Glückwunsch"})

@@ -59,6 +59,7 @@ WRITE = {
     "api.plan_audit": {"lead"},
     "api.save_assessment": {"auditor_on"},
     "api.review": set(),  # nobody: the audit is not under review (409 for a lead)
+    "api.agree_remaining": set(),  # nobody: the audit is not under review (409 for a lead)
     "api.transition": set(),  # "start" is not possible from "in progress" (409 for viewers)
     "api.certificate_status": {"lead"},
 }
@@ -71,6 +72,7 @@ BODIES = {
                        "auditor_ids": [2]},
     "api.save_assessment": {"points": 3, "version": 2},
     "api.review": {"points": 1, "reason": "Versuch"},
+    "api.agree_remaining": {},
     "api.transition": {"action": "start", "note": "Versuch"},
     "api.certificate_status": {"reason": "Versuch"},
 }

@@ -48,15 +48,35 @@ def live_server(tmp_path_factory, sqlite_template):
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def playwright_driver():
+    """The session's Playwright (for persistent contexts: a browser restarted on its profile)."""
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}; `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+    yield browser
+    browser.close()
+
+
+def persistent_context(playwright_driver, profile, **kwargs):
+    """A browser on a profile folder: closing and opening it again keeps cookies, IndexedDB,
+    caches and service workers, like a tablet's browser that was closed and reopened."""
+    return playwright_driver.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=LAUNCH_ARGS, locale="de-DE",
+        viewport={"width": 768, "height": 1024}, **kwargs)
+
+
+def _expected_refusal(text: str) -> bool:
+    """Chromium logs every 4xx answer to fetch as a console error; a refused save (409
+    conflict, 422 invalid input) is an expected state the page shows, not a script error."""
+    return text.startswith("Failed to load resource") and ("409" in text or "422" in text)
 
 
 @pytest.fixture
@@ -65,14 +85,16 @@ def page(chromium):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.on("console", lambda msg: errors.append(msg.text + " @ " + str(msg.location))
+            if msg.type == "error" and not _expected_refusal(msg.text) else None)
     page.js_errors = errors
     yield page
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
+def screenshot(page, name: str, *, full_page: bool = True) -> Path:
+    """Save a screenshot as a test artefact (``full_page=False``: what the user sees now)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path

@@ -50,12 +50,12 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     g6.get_by_role("button", name="Speichern").click()
     expect(page.locator("#crit-G6 [data-testid=save-state]")).to_contain_text("gespeichert")
 
-    # One upload on A1.
+    # One upload on A1: choosing the file uploads it.
     pdf = tmp_path / "Gesellschaftsvertrag_Münster.pdf"
     pdf.write_bytes(PDF)
     page.locator("#file-A1").set_input_files(str(pdf))
-    page.locator("#evidence-A1").get_by_role("button", name="Hochladen").click()
     expect(page.locator("#evidence-A1")).to_contain_text("Gesellschaftsvertrag_Münster.pdf")
+    expect(page.locator("#evidence-A1 .evidence-list li")).to_have_count(1)
 
     # Fill the rest card by card, each saved in place.
     for code in page.eval_on_selector_all("article.card-open", "els => els.map(e => e.dataset.code)"):
@@ -87,6 +87,11 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     expect(page.get_by_test_id("adjusted-A2")).to_contain_text("1 – ansatzweise")
     screenshot(page, "review-laptop")
     page.reload()
+    # Deciding needs every row reviewed: the panel says how many are open.
+    expect(page.get_by_test_id("decide-blocked")).to_contain_text("39 Kriterien")
+    page.get_by_role("button", name="Allen 39 übrigen Kriterien zustimmen").click()
+    expect(page.locator(".flash")).to_contain_text("39 übrigen Kriterien zugestimmt")
+    expect(page.get_by_test_id("adjusted-A2")).to_contain_text("1 – ansatzweise")  # kept
     computed = page.locator("#decision-section strong.outcome").inner_text()
     page.get_by_label("Entscheidung", exact=True).select_option(label="Anerkennung")
     page.get_by_label("Begründung der Entscheidung").fill("Beschluss des Arbeitskreises vom 26.11.2026.")
@@ -95,6 +100,10 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
             "Die Auflage ist bereits erfüllt: Nachweis in der Sitzung vorgelegt.")
     page.locator("#decision-section").get_by_role("button", name="Entscheiden").click()
     expect(page.get_by_test_id("decision")).to_have_text("Anerkennung")
+    # The message names the new certificate; both PDFs are offered right there.
+    expect(page.locator(".flash")).to_contain_text(re.compile(r"Urkunde AIZ-\d{4}-\d{4} ist ausgestellt"))
+    panel = page.locator(".certificate-panel")
+    expect(panel.get_by_role("button", name="Urkunde herunterladen (PDF)")).to_be_visible()
     screenshot(page, "audit-decided")
     assert page.js_errors == []
     assert (ARTIFACTS / "checklist-tablet.png").exists()
@@ -105,14 +114,19 @@ def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page
     sign_in(page, live_server, "auditor4@demo.aiz-audit.de")
     page.get_by_role("link", name=re.compile("A-2026-0013")).first.click()
     card = page.locator("#crit-C3")
-    card.get_by_label("Kommentar").fill("Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
     page.context.set_offline(True)
+    card.get_by_label("Kommentar").fill("Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
     card.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#connection-status")).to_contain_text("Keine Verbindung")
+    expect(page.locator("#progress .progress-offline")).to_contain_text("Keine Verbindung")
+    expect(card.get_by_test_id("save-state")).to_contain_text("offline gespeichert")
     assert card.get_by_label("Kommentar").input_value() == "Fördermittelberatung mit IHK – Notiz aus dem Gespräch"
-    page.context.set_offline(False)
     card.locator("input[name=points][value='2']").check()
-    card.get_by_role("button", name="Speichern").click()
+    # Back online: the card sends everything by itself.
+    page.context.set_offline(False)
     expect(page.locator("#crit-C3 [data-testid=save-state]")).to_contain_text("gespeichert")
-    expect(page.locator("#connection-status")).to_be_hidden()
+    expect(page.locator("#progress .progress-offline")).to_be_hidden()
+    page.reload()
+    expect(page.locator("#crit-C3 input[name=points][value='2']")).to_be_checked()
+    expect(page.locator("#crit-C3").get_by_label("Kommentar")).to_have_value(
+        "Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
     screenshot(page, "checklist-offline-recovered")

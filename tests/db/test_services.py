@@ -175,6 +175,24 @@ class TestAssessments:
                                 actor=audit.lead_auditor)
         assert exc.value.current.points == 1
 
+    def test_a_resend_of_the_stored_answer_with_a_stale_version_is_no_conflict(self, make_audit):
+        """An offline outbox may send a save again whose answer was lost on the way back:
+        identical to what is stored, it overwrites nothing, so it is answered as saved."""
+        from decimal import Decimal
+
+        audit = make_audit(answers={"A2": 2, "B1": Decimal("3200")})
+        events_before = db.session.scalar(sa.select(sa.func.count()).select_from(Event))
+        same = svc.save_assessment(audit, "A2", svc.AnswerInput(points=2), expected_version=1,
+                                   actor=audit.lead_auditor)
+        also_same = svc.save_assessment(audit, "B1", svc.AnswerInput(value="3200,00"),
+                                        expected_version=1, actor=audit.lead_auditor)
+        db.session.commit()
+        assert same.version == 2 and also_same.version == 2
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == events_before
+        with pytest.raises(VersionConflict):  # any difference, a comment too, still conflicts
+            svc.save_assessment(audit, "A2", svc.AnswerInput(points=2, comment="Nachtrag – Büro"),
+                                expected_version=1, actor=audit.lead_auditor)
+
     def test_concurrent_update_loses_at_the_database(self, app, make_audit):
         """Two sessions load version 2; the second write is refused, the first one stays.
 
@@ -239,6 +257,7 @@ def test_a_decision_renders_certificate_and_report_in_both_languages(
     svc.transition(audit, Action.SUBMIT, lead)
     svc.transition(audit, Action.BEGIN_REVIEW, wg_lead)
     before = len(pdf_renders.calls)
+    svc.agree_with_remaining(audit, actor=wg_lead)  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, wg_lead, decision=Decision.AWARD)
     db.session.commit()
     rendered = pdf_renders.calls[before:]

@@ -81,6 +81,7 @@ def populated(app, small_instance, make_user, make_centre, make_audit, catalog):
                          answers=full_answers(catalog), lead=lead, auditors=[auditor])
     svc.transition(decided, Action.SUBMIT, lead)
     svc.transition(decided, Action.BEGIN_REVIEW, wg_lead)
+    svc.agree_with_remaining(decided, actor=wg_lead)  # decide needs every row reviewed
     svc.transition(decided, Action.DECIDE, wg_lead, decision=Decision.AWARD,
                    note="Beschluss des Arbeitskreises – einstimmig",
                    now=datetime(2026, 11, 26, 9, 30, tzinfo=UTC))

@@ -45,6 +45,7 @@ def in_review(make_audit, catalog, team, centre=None, *, kind=AuditKind.INITIAL,
 def decide(audit, team, *, day: date = date(2026, 11, 26), decision=Decision.AWARD,
            override_reason: str = "") -> Certificate:
     moment = datetime(day.year, day.month, day.day, 9, 30, tzinfo=UTC)
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=decision,
                    note="Beschluss des Arbeitskreises", override_reason=override_reason, now=moment)
     db.session.commit()
@@ -85,6 +86,7 @@ def test_decision_day_is_taken_in_berlin_and_29_february_ends_on_28_february(
         app, make_audit, catalog, team):
     audit = in_review(make_audit, catalog, team)
     # 23:30 UTC on 28 February 2028 is already 29 February in Berlin.
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD,
                    now=datetime(2028, 2, 28, 23, 30, tzinfo=UTC))
     db.session.commit()
@@ -175,6 +177,33 @@ def test_download_serves_the_stored_bytes_to_those_who_may_see_the_audit(
     assert client.get(url).status_code == 404
 
 
+def test_a_withdrawn_certificate_downloads_as_a_marked_copy_and_the_original_stays(
+        app, client, auth, make_audit, make_centre, catalog, team):
+    from audit_app.services import certificates as service
+
+    centre = make_centre(name="Technologiezentrum Göttingen")
+    certificate = decide(in_review(make_audit, catalog, team, centre), team)
+    original = stored_bytes(app, certificate)
+    service.change_status(certificate, "withdraw", team["wg_lead"], "Zentrum geschlossen – Betreiber insolvent")
+    db.session.commit()
+
+    auth.login("katrin@zentren-test.de")
+    response = client.get(f"/certificates/{certificate.number}.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert "WIDERRUFEN" in response.headers["Content-Disposition"]
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "WIDERRUFEN" in text and "nicht mehr gültig" in text and certificate.number in text
+    assert response.data != original
+    english = client.get(f"/certificates/{certificate.number}.pdf?lang=en")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(english.data)).pages)
+    assert "WITHDRAWN" in text
+    # The stored original is untouched: verification still matches its hash.
+    assert stored_bytes(app, certificate) == original
+    assert hashlib.sha256(original).hexdigest() == certificate.pdf_sha256
+    page = client.get(f"/verify/{certificate.number}").get_data(as_text=True)
+    assert 'data-testid="status-since"' in page and "seit " in page
+
+
 def test_the_english_certificate_is_rendered_at_issuing_and_served_as_stored(
         app, client, auth, make_audit, make_centre, make_user, catalog, team):
     centre = make_centre(name="Technologiezentrum Göttingen", city="Göttingen")
@@ -254,6 +283,7 @@ def test_two_decisions_at_the_same_moment_get_distinct_numbers(app, make_audit, 
                 barrier.wait(timeout=10)
                 audit = db.session.get(Audit, audit_id)
                 lead = db.session.get(User, lead_id)
+                svc.agree_with_remaining(audit, actor=lead)  # decide needs every row reviewed
                 svc.transition(audit, Action.DECIDE, lead, decision=Decision.AWARD,
                                now=datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
                 db.session.commit()
@@ -390,6 +420,7 @@ def test_a_failing_render_keeps_the_decision_and_records_the_failure(
     audit = in_review(make_audit, catalog, team)
     monkeypatch.setattr(pdf_certificate, "render_pdf", _broken_render)
     with caplog.at_level(logging.ERROR):
+        svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
         svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
         db.session.commit()  # the decision commits; the PDFs are rendered after it
     fresh()
@@ -422,6 +453,7 @@ def test_a_failing_render_is_shown_on_the_web_and_retried_at_the_download(
     monkeypatch.setattr(pdf_certificate, "render_pdf", _broken_render)
     auth.login("juergen@zentren-test.de")
     token = csrf_token(client, f"/audits/{audit.id}/review")
+    client.post(f"/audits/{audit.id}/review/agree-remaining", data={"csrf_token": token})
     response = client.post(f"/audits/{audit.id}/transition/decide",
                            data={"csrf_token": token, "decision": "award", "note": "Sitzung AK"},
                            follow_redirects=True)

@@ -69,6 +69,7 @@ def in_review(make_audit, catalog, team, centre=None, *, evidence=False, **overr
 
 
 def decide(audit, team, *, decision=Decision.AWARD, override_reason=""):
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=decision,
                    note="Beschluss des Arbeitskreises vom 26.11.2026",
                    override_reason=override_reason,
@@ -183,6 +184,10 @@ def test_decided_report_is_stored_once_without_draft_mark_and_with_the_decision(
                      "Beschluss des Arbeitskreises vom 26.11.2026", "C4", "26.02.2027",
                      ADJUSTMENT):
         assert expected in text, expected
+    from audit_app.models import Certificate
+
+    number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == audit.id))
+    assert f"Urkunde {number}" in text  # the report names the certificate it led to
 
 
 def test_english_report(app, client, auth, make_audit, make_centre, catalog, team):
@@ -228,6 +233,7 @@ def test_a_failing_report_render_keeps_the_decision_and_is_retried(app, make_aud
     audit = in_review(make_audit, catalog, team)
     monkeypatch.setattr(pdf_report, "render_pdf", _broken_render)
     with caplog.at_level(logging.ERROR):
+        svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
         svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
         db.session.commit()
     fresh()
@@ -253,6 +259,7 @@ def test_failing_report_render_shows_an_error_not_a_trace(app, client, auth, mak
     monkeypatch.setattr(pdf_report, "render_pdf", _broken_render)
     auth.login("juergen@zentren-test.de")
     token = csrf_token(client, f"/audits/{audit.id}/review")
+    client.post(f"/audits/{audit.id}/review/agree-remaining", data={"csrf_token": token})
     response = client.post(f"/audits/{audit.id}/transition/decide",
                            data={"csrf_token": token, "decision": "award", "note": "Sitzung AK"},
                            follow_redirects=True)
@@ -388,5 +395,5 @@ def test_audit_page_shows_the_category_chart_and_the_report_links(app, client, a
     assert "Bestehensgrenze 65" in html
     assert "A Auftrag &amp; Governance" in html
     assert f'href="/audits/{audit.id}/report.pdf?lang=de"' in html
-    assert "Bericht (PDF)" in html
+    assert "Auditbericht (PDF, deutsch)" in html
     assert f'href="/audits/{audit.id}/report.pdf?lang=en"' in html

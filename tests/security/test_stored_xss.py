@@ -81,6 +81,7 @@ def world(app, make_user, make_centre, make_audit, catalog):
     svc.transition(audit, Action.SUBMIT, lead_auditor, note=tagged("Notiz Einreichung"))
     svc.transition(audit, Action.BEGIN_REVIEW, wg_lead)
     svc.adjust_assessment(audit, "A2", actor=wg_lead, points=2, reason=tagged("Anpassung"))
+    svc.agree_with_remaining(audit, actor=wg_lead)  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, wg_lead, decision=Decision.AWARD,
                    note=tagged("Beschluss"), override_reason=tagged("Abweichung"), now=datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
     db.session.commit()

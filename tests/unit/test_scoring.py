@@ -477,6 +477,30 @@ def test_category_just_below_minimum_refuses_with_a_major_finding():
     )
 
 
+def test_an_incomplete_category_is_open_not_below_the_minimum():
+    """One of five criteria rated 0 is no verdict on the category: no flag, no major finding."""
+    catalog = make_catalog(
+        [
+            ("L", 30, [("L1", 3, "scale", None), ("L2", 3, "scale", None),
+                       ("L3", 2, "scale", None), ("L4", 2, "scale", None),
+                       ("L5", 1, "scale", None)]),
+            ("M", 70, [("M1", 1, "scale", None)]),
+        ]
+    )
+    result = score(catalog, {"L2": P(1), "M1": P(3)})
+
+    category = result.category("L")
+    assert category.percent == Fraction(100, 3) and not category.complete
+    assert not category.below_minimum
+    assert not [f for f in result.major if f.kind is FindingKind.CATEGORY_MINIMUM]
+    assert result.outcome is Outcome.INCOMPLETE
+    # Answering the rest at the same level makes it a verdict.
+    complete = score(catalog, {"L1": P(1), "L2": P(1), "L3": P(1), "L4": P(1), "L5": P(1),
+                               "M1": P(3)})
+    assert complete.category("L").complete and complete.category("L").below_minimum
+    assert [f.category_code for f in complete.major] == ["L"]
+
+
 # --- findings and outcomes --------------------------------------------------------------------
 
 

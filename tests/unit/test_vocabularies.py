@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from audit_app.labels import EVENT_LABELS, LABELS, REFUSAL_MESSAGES
+from audit_app.labels import EVENT_GROUPS, EVENT_LABELS, LABELS, REFUSAL_MESSAGES, TRAIL_GROUPS
 from audit_app.models import CatalogStatus, CertificateStatus, EventAction
 from audit_app.scoring import Outcome, Severity
 from audit_app.workflow import Action, AuditKind, AuditStatus, Decision, RefusalCode, Role, TeamRole
@@ -11,6 +11,11 @@ from audit_app.workflow import Action, AuditKind, AuditStatus, Decision, Refusal
 
 def test_every_event_kind_has_a_label():
     assert set(EVENT_LABELS) == set(EventAction), sorted(set(EventAction) - set(EVENT_LABELS))
+
+
+def test_every_event_kind_has_a_trail_group():
+    assert set(EVENT_GROUPS) == set(EventAction), sorted(set(EventAction) - set(EVENT_GROUPS))
+    assert set(EVENT_GROUPS.values()) <= set(TRAIL_GROUPS) | {"admin"}
 
 
 def test_every_refusal_has_a_sentence():

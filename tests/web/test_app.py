@@ -177,6 +177,7 @@ class TestStartPage:
         svc.transition(audit, Action.SUBMIT, audit.lead_auditor)
         svc.transition(audit, Action.BEGIN_REVIEW, reviewer)
         assert score_audit(audit).outcome.value == "award_with_conditions"
+        svc.agree_with_remaining(audit, actor=reviewer)  # decide needs every row reviewed
         svc.transition(audit, Action.DECIDE, reviewer, decision=Decision.AWARD_WITH_CONDITIONS,
                        note="Beschluss vom 26.11.2026")
         db.session.commit()

@@ -245,6 +245,18 @@ class TestSubmitReviewDecide:
         # With C4 adjusted to 2 there is no finding left: the computed outcome is "award".
         page = client.get(f"/audits/{audit.id}/review").get_data(as_text=True)
         assert 'outcome outcome-award">Anerkennung' in page
+        # Deciding needs every row reviewed: 39 are still open.
+        assert 'data-testid="decide-blocked"' in page and "39 Kriterien sind noch nicht" in page
+        response = client.post(f"/audits/{audit.id}/transition/decide", data={
+            "csrf_token": token, "decision": "award", "note": "Sitzung AK"}, follow_redirects=True)
+        assert "Noch nicht alle Kriterien geprüft" in response.get_data(as_text=True)
+        fresh()
+        assert db.session.get(Audit, audit.id).decision is None
+        response = client.post(f"/audits/{audit.id}/review/agree-remaining",
+                               data={"csrf_token": token}, follow_redirects=True)
+        html = response.get_data(as_text=True)
+        assert "39 übrigen Kriterien zugestimmt" in html
+        assert 'data-testid="decide-blocked"' not in html
         # Deciding otherwise needs a justification.
         response = client.post(f"/audits/{audit.id}/transition/decide", data={
             "csrf_token": token, "decision": "award_with_conditions", "note": "Sitzung AK"},
@@ -264,9 +276,9 @@ class TestSubmitReviewDecide:
         assert "weicht vom berechneten Ergebnis ab" in detail
         actions = [e.action for e in db.session.scalars(
             sa.select(Event).where(Event.audit_id == audit.id).order_by(Event.id))
-            if not e.action.startswith(("certificate_", "report_"))]
-        assert actions[-5:] == ["audit_submit", "audit_begin_review", "assessment_adjusted",
-                                "audit_decide", "audit_decision"]
+            if not e.action.startswith(("certificate_", "report_", "document_"))]
+        assert actions[-44:] == ["audit_submit", "audit_begin_review", "assessment_adjusted",
+                                 *["assessment_agreed"] * 39, "audit_decide", "audit_decision"]
         assert {"audit_planned", "assessment_saved", "audit_submit", "audit_begin_review",
                 "assessment_adjusted", "audit_decide", "audit_decision"} <= set(actions)
         # The certificate and the report were rendered for real: read them back.
@@ -326,6 +338,7 @@ class TestSubmitReviewDecide:
         a = db.session.get(Audit, audit.id)
         svc.transition(a, Action.SUBMIT, team["lead_auditor"])
         svc.transition(a, Action.BEGIN_REVIEW, team["wg_lead"])
+        svc.agree_with_remaining(a, actor=team["wg_lead"])  # decide needs every row reviewed
         svc.transition(a, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
         db.session.commit()
         auth.login("katrin@zentren-test.de")
@@ -397,7 +410,9 @@ class TestEvidence:
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, name, data)
         assert response.status_code == 422
-        assert message in response.get_data(as_text=True)
+        # The message names the file and starts with a capital letter.
+        html = response.get_data(as_text=True)
+        assert f"„{name}“ wurde nicht gespeichert: {message[0].upper()}{message[1:]}" in html
         fresh()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
 
@@ -417,7 +432,7 @@ class TestEvidence:
         response = self.upload(client, audit, f"Prüfbericht{ext}",
                                bombs.office_bomb(method, 64 * bombs.MiB, ext))
         assert response.status_code == 422
-        assert "der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
+        assert "Der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
         fresh()
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
 
@@ -442,14 +457,14 @@ class TestEvidence:
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, name, data)
         assert response.status_code == 422
-        assert "der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
+        assert "Der Inhalt passt nicht zum Dateityp" in response.get_data(as_text=True)
 
     def test_a_300_character_name_is_called_too_long(self, client, auth, audit):
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, "Ä" * 296 + ".pdf", self.PDF)
         html = response.get_data(as_text=True)
         assert response.status_code == 422
-        assert "der Dateiname ist zu lang (höchstens 200 Zeichen)" in html
+        assert "Der Dateiname ist zu lang (höchstens 200 Zeichen)" in html
         assert "Endung" not in html
         assert self.upload(client, audit, "Ä" * 196 + ".pdf", self.PDF).status_code == 200
 
@@ -457,7 +472,7 @@ class TestEvidence:
         app.config["EVIDENCE_MAX_BYTES"] = 1000
         auth.login("katrin@zentren-test.de")
         response = self.upload(client, audit, "gross.pdf", self.PDF + b"0" * 2000)
-        assert response.status_code == 422 and "die Datei ist zu groß" in response.get_data(as_text=True)
+        assert response.status_code == 422 and "Die Datei ist zu groß" in response.get_data(as_text=True)
         app.config["MAX_CONTENT_LENGTH"] = 1500
         response = self.upload(client, audit, "gross.pdf", self.PDF + b"0" * 5000)
         assert response.status_code == 413
@@ -518,6 +533,7 @@ def test_reopening_invalidates_the_audits_certificate(make_audit, team, catalog)
     audit = make_audit(answers=full_answers(catalog), lead=team["lead_auditor"], auditors=[team["auditor"]])
     svc.transition(audit, Action.SUBMIT, team["lead_auditor"])
     svc.transition(audit, Action.BEGIN_REVIEW, team["wg_lead"])
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])  # decide needs every row reviewed
     svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
     db.session.commit()
     certificate = db.session.scalars(sa.select(Certificate).where(Certificate.audit_id == audit.id)).one()
@@ -530,3 +546,110 @@ def test_reopening_invalidates_the_audits_certificate(make_audit, team, catalog)
     assert certificate.status_reason == "Satzung wurde geändert – Prüfung nötig"
     event = db.session.scalar(sa.select(Event).where(Event.action == "certificate_invalidated"))
     assert event.note == certificate.number
+
+
+class TestAuditList:
+    """The audits list: forgiving search, filters, sorting, and the empty states."""
+
+    @pytest.fixture
+    def audits(self, make_audit, make_centre, team, make_user):
+        thomas = team["auditor"]
+        other = make_user("auditor", name="Märthe Lindqvist-Böhm")
+        goettingen = make_audit(make_centre(name="Technologiezentrum Göttingen", city="Göttingen"),
+                                lead=team["lead_auditor"], auditors=[thomas],
+                                planned_on=date(2026, 3, 2))
+        halle = make_audit(make_centre(name="TGZ Halle", city="Halle (Saale)", federal_state="ST"),
+                           lead=team["lead_auditor"], auditors=[other], planned_on=date(2025, 9, 1))
+        muenster = make_audit(make_centre(name="TechnologieFabrik Münster", city="Münster",
+                                          federal_state="NW"),
+                              lead=other, auditors=[thomas], planned_on=date(2026, 11, 2),
+                              answers={"A1": 3})
+        return {"goettingen": goettingen, "halle": halle, "muenster": muenster, "other": other}
+
+    def numbers(self, client, **args) -> list[str]:
+        html = client.get("/audits/", query_string=args).get_data(as_text=True)
+        return re.findall(r">(A-\d{4}-\d{4})</a></th>", html)
+
+    def test_search_forgives_and_finds_numbers(self, client, auth, team, audits):
+        auth.login("juergen@zentren-test.de")
+        assert self.numbers(client, q="Gottingen") == [audits["goettingen"].number]
+        assert self.numbers(client, q="halle saale") == [audits["halle"].number]
+        assert self.numbers(client, q="muenster") == [audits["muenster"].number]
+        assert self.numbers(client, q=audits["halle"].number.lower()) == [audits["halle"].number]
+
+    def test_filters_and_sorting(self, client, auth, team, audits):
+        auth.login("juergen@zentren-test.de")
+        assert self.numbers(client) == [a.number for a in (audits["muenster"], audits["goettingen"],
+                                                           audits["halle"])]
+        assert self.numbers(client, year="2025") == [audits["halle"].number]
+        assert self.numbers(client, auditor=str(audits["other"].id)) == [
+            audits["muenster"].number, audits["halle"].number]
+        assert self.numbers(client, status="in_progress") == [audits["muenster"].number]
+        assert self.numbers(client, sort="planned_asc")[0] == audits["halle"].number
+        assert self.numbers(client, sort="centre") == [a.number for a in (
+            audits["muenster"], audits["goettingen"], audits["halle"])]  # TechnologieF < TechnologieZ < TGZ
+        # Unknown values are not applied (a hand-edited link never fails).
+        assert len(self.numbers(client, year="1899", status="gibt-es-nicht", sort="x",
+                                auditor="99999")) == 3
+
+    def test_an_empty_result_says_that_the_filters_match_nothing(self, client, auth, team, audits):
+        auth.login("juergen@zentren-test.de")
+        html = client.get("/audits/", query_string={"q": "Zentrum Atlantis"}).get_data(as_text=True)
+        assert 'data-testid="no-match"' in html and "Kein Audit passt zu diesen Filtern." in html
+        assert "Filter zurücksetzen" in html
+
+    def test_auditors_see_only_their_audits_and_no_auditor_filter(self, client, auth, team, audits):
+        auth.login("thomas@zentren-test.de")
+        html = client.get("/audits/").get_data(as_text=True)
+        assert 'name="auditor"' not in html
+        assert sorted(self.numbers(client)) == sorted([audits["goettingen"].number,
+                                                       audits["muenster"].number])
+        assert self.numbers(client, q="halle") == []
+
+    def test_the_list_page_takes_a_fixed_number_of_queries(self, app, client, auth, team, audits,
+                                                          make_audit):
+        auth.login("juergen@zentren-test.de")
+        from audit_app.extensions import db as database
+
+        with count_queries(database.engine) as few:
+            client.get("/audits/", query_string={"q": "zentrum"})
+        for _ in range(4):
+            make_audit()
+        with count_queries(database.engine) as more:
+            client.get("/audits/", query_string={"q": "zentrum"})
+        assert len(more) == len(few)
+
+
+def test_the_trail_reads_in_words_folds_agreements_and_filters(client, auth, make_audit, team,
+                                                               catalog, pdf_renders):
+    audit = make_audit(answers=full_answers(catalog, C4=0), lead=team["lead_auditor"],
+                       auditors=[team["auditor"]])
+    svc.transition(audit, Action.SUBMIT, team["lead_auditor"])
+    svc.transition(audit, Action.BEGIN_REVIEW, team["wg_lead"])
+    svc.adjust_assessment(audit, "C4", actor=team["wg_lead"], points=2,
+                          reason="Veranstaltungskalender nachgereicht – überzeugend")
+    svc.agree_with_remaining(audit, actor=team["wg_lead"])
+    svc.transition(audit, Action.DECIDE, team["wg_lead"], decision=Decision.AWARD)
+    db.session.commit()
+    from audit_app.services import documents
+
+    documents.render_pending()
+    auth.login("juergen@zentren-test.de")
+    html = client.get(f"/audits/{audit.id}").get_data(as_text=True)
+    trail = html.split('data-testid="trail"')[1].split("</ol>")[0]
+    # No codes in the trail, only words; stored PDFs say their language.
+    for code in ("certificate_issued", "certificate_pdf_stored", "report_pdf_stored",
+                 "assessment_agreed"):
+        assert code not in trail
+    assert "Auditbericht gespeichert (Deutsch)" in trail and "(Englisch)" in trail
+    # 39 agreements are one entry; the adjustment shows only what changed.
+    assert "Prüfung: 39 Kriterien zugestimmt" in trail
+    assert "angepasster Wert: – → –" not in trail and "angepasste Punkte: – → 2" in trail
+    # The filter keeps one group.
+    review_only = client.get(f"/audits/{audit.id}", query_string={"trail": "review"})
+    part = review_only.get_data(as_text=True).split('data-testid="trail"')[1].split("</ol>")[0]
+    assert "Prüfung begonnen" in part and "Kriterium gespeichert" not in part
+    files = client.get(f"/audits/{audit.id}", query_string={"trail": "files"}).get_data(as_text=True)
+    assert "Davon ist bisher nichts geschehen." in files
+    unknown = client.get(f"/audits/{audit.id}", query_string={"trail": "<script>"})
+    assert unknown.status_code == 200

@@ -36,6 +36,8 @@ GET = {
     "main.index": expect(LOGGED_IN),
     "main.hello": expect(LOGGED_IN),
     "ops.healthz": {role: 200 for role in ROLES},  # public: load balancers, monitoring
+    "main.service_worker": {role: 200 for role in ROLES},  # public: the offline checklist's worker
+    "main.manifest": {role: 200 for role in ROLES},  # public: installing the app
     "auth.login": {role: (200 if role == "anon" else 302) for role in ROLES},
     "auth.password": expect(LOGGED_IN),
     "audits.index": expect(LOGGED_IN),
@@ -78,6 +80,7 @@ POST = {
     "audits.upload_evidence": {"auditor_on"},
     "audits.remove_evidence": {"auditor_on"},
     "audits.review_criterion": set(),  # nobody: the audit is not under review
+    "audits.agree_remaining": set(),  # nobody: the audit is not under review
     "centres.create": MANAGERS,
     "centres.edit": MANAGERS,
     "centres.import_csv": MANAGERS,
@@ -219,7 +222,9 @@ def test_every_page_for_a_signed_in_user_forbids_caching(app, client, world, rol
             response.close()
             continue
         expected = ("private, no-cache" if rule.endpoint in DOWNLOADS
-                    else "no-store" if rule.endpoint == "ops.healthz" else "private, no-store")
+                    else "no-store" if rule.endpoint == "ops.healthz"
+                    else "no-cache" if rule.endpoint == "main.service_worker"  # public, revalidated
+                    else "private, no-store")
         if response.headers.get("Cache-Control") != expected:
             wrong.append(f"{rule.endpoint}: {response.headers.get('Cache-Control')!r}")
         response.close()

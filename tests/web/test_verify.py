@@ -106,6 +106,24 @@ def test_form_redirects_to_the_typed_number(client, issued):
     assert response.headers["Location"].startswith(f"/verify/{issued['renewal']}")
 
 
+@pytest.mark.parametrize("typed", ["aiz 2026 0001", " AIZ–2026–0001 ", "AIZ20260001",
+                                   "aiz_2026_0001"])
+def test_numbers_typed_with_spaces_or_other_dashes_find_the_certificate(client, issued, typed):
+    number = issued["renewal"]
+    typed = typed.replace("2026", number[4:8]).replace("0001", number[-4:])
+    response = client.get("/verify/", query_string={"number": typed})
+    assert response.status_code == 302 and response.headers["Location"].startswith(
+        f"/verify/{number}")
+    page = client.get(f"/verify/{typed.strip()}")
+    assert page.status_code == 200 and number in page.get_data(as_text=True)
+
+
+def test_the_number_field_has_no_browser_pattern(client, fixed_today):
+    html = client.get("/verify/").get_data(as_text=True)
+    assert 'name="number"' in html and "pattern=" not in html
+    assert "Leerzeichen statt Bindestrichen" in html
+
+
 def test_register_lists_only_currently_valid_labels_by_state(client, issued):
     html = client.get("/register").get_data(as_text=True)
     assert "Technologiezentrum Göttingen" in html and "BioInnovationsZentrum Düsseldorf" in html

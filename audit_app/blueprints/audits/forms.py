@@ -161,3 +161,46 @@ class ReviewForm(ServiceForm):
 def parse_answer(formdata) -> tuple[AnswerInput, int | None, dict[str, str]]:
     """Read a checklist card's POST data (see :meth:`AnswerForm.answer`)."""
     return AnswerForm(formdata).answer()
+
+
+class AuditFilterForm:
+    """The audits list's search, filters and sort from the query string (GET, no token).
+
+    Reads forgivingly: an unknown status, year, person or sort is simply not applied (a
+    bookmarked or hand-edited link never fails). ``years`` and ``people`` are the choices
+    offered (people only to those who see every audit).
+    """
+
+    def __init__(self, args, *, years: list[int], people: list):
+        self.years = years
+        self.people = people
+        self.statuses = list(audit_service.AuditStatus)
+        self.sorts = audit_service.AUDIT_SORTS
+        q = args.get("q", "")
+        self.q = inputs.normalise(q)[: inputs.limit("search.q")] if isinstance(q, str) else ""
+        if inputs.text_problem(self.q, max_length=inputs.limit("search.q")):
+            self.q = ""
+        raw_status = args.get("status", "")
+        self.status = raw_status if raw_status in {s.value for s in self.statuses} else ""
+        year = inputs.parse_id(args.get("year"))
+        self.year = year if year in years else None
+        person = inputs.parse_id(args.get("auditor"))
+        self.auditor = person if person in {p.id for p in people} else None
+        centre = inputs.parse_id(args.get("centre"))
+        self.centre = centre
+        raw_sort = args.get("sort", "")
+        self.sort = raw_sort if raw_sort in self.sorts else self.sorts[0]
+
+    def filters(self) -> tuple[audit_service.AuditFilters, str]:
+        return audit_service.AuditFilters(
+            status=audit_service.AuditStatus(self.status) if self.status else None,
+            centre_id=self.centre, year=self.year, auditor_id=self.auditor, q=self.q,
+        ), self.sort
+
+    def args(self, **changes) -> dict:
+        """The query arguments of this list (for paging and sort links), with ``changes``."""
+        values = {"q": self.q or None, "status": self.status or None, "year": self.year,
+                  "auditor": self.auditor, "centre": self.centre,
+                  "sort": self.sort if self.sort != self.sorts[0] else None}
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "")}

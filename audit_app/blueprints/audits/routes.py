@@ -5,6 +5,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     make_response,
     redirect,
     render_template,
@@ -12,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from ...extensions import db
@@ -21,22 +23,34 @@ from ...permissions import (
     can_edit_assessments,
     can_plan_audits,
     can_review,
+    sees_everything,
 )
 from ...services import access, documents
 from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
+from ...services import certificates as certificate_service
 from ...services import checklist as checklist_service
 from ...services import evidence as evidence_service
 from ...services import reports as report_service
-from ...services.audit_actions import available_actions
+from ...services.audit_actions import available_actions, team_guidance
 from ...services.audits import AuditFilters
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...services.inputs import parse_page
 from ...services.reports import ReportRenderFailed
 from ...storage.http import send_download
+from ...templating import localtime
 from ...workflow import Action, AuditStatus, Decision, RefusalCode
 from . import bp
-from .forms import AnswerForm, DecisionForm, EvidenceForm, NoteForm, PlanAuditForm, ReviewForm
+from .forms import (
+    AnswerForm,
+    AuditFilterForm,
+    DecisionForm,
+    EvidenceForm,
+    NoteForm,
+    PlanAuditForm,
+    ReviewForm,
+)
+from .view_helpers import field_label
 
 
 def _load(audit_id: int) -> Audit:
@@ -67,15 +81,16 @@ def _is_htmx() -> bool:
 @bp.route("/")
 @login_required
 def index():
-    """Audits the user may see, newest first, filterable by status."""
-    status = request.args.get("status", "")
-    if status not in {s.value for s in AuditStatus}:
-        status = ""
+    """Audits the user may see: search, filters (status, year, auditor), sorting, paging."""
+    form = AuditFilterForm(request.args, years=audit_service.audit_years(current_user),
+                           people=(audit_service.team_people(current_user)
+                                   if sees_everything(current_user) else []))
+    filters, sort = form.filters()
     page = audit_service.list_audits(
-        current_user, AuditFilters(status=AuditStatus(status) if status else None),
-        parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_template("audits/index.html", page=page, status=status,
-                           statuses=list(AuditStatus), title=_("Audits"))
+        current_user, filters, parse_page(request.args.get("page")),
+        current_app.config["PAGE_SIZE"], sort=sort)
+    return render_template("audits/index.html", page=page, form=form, filters=filters,
+                           sort=sort, title=_("Audits"))
 
 
 def _plan_form() -> PlanAuditForm:
@@ -138,13 +153,18 @@ def plan():
 @login_required
 def detail(audit_id: int):
     """The audit page: status steps, team, dates, allowed actions, score and timeline."""
+    from ...labels import TRAIL_GROUPS
+
+    trail_group = request.args.get("trail") if request.args.get("trail") in TRAIL_GROUPS else None
     audit = _load(audit_id)
     sheet = checklist_service.audit_sheet(audit)
     return render_template(
         "audits/detail.html", audit=audit, sheet=sheet,
         chart=category_chart(sheet, current_lang_code()),
         actions=available_actions(audit, current_user, sheet.result),
-        events=checklist_service.timeline(audit), note_form=NoteForm(),
+        guidance=team_guidance(audit, current_user),
+        trail=checklist_service.trail(audit, trail_group), trail_group=trail_group,
+        note_form=NoteForm(),
         documents=document_lines(audit), title=_("Audit %(number)s", number=audit.number),
     )
 
@@ -203,11 +223,23 @@ def transition(audit_id: int, action: str):
         return redirect(url_for("audits.review" if action_enum is Action.DECIDE else "audits.detail",
                                 audit_id=audit.id))
     db.session.commit()  # a decision's PDFs are rendered right after this commit
-    flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
+    if action_enum is Action.DECIDE:
+        issued = certificate_service.for_audit(audit)
+        if issued:
+            flash(_("Decided: %(decision)s. Certificate %(number)s has been issued; the "
+                    "certificate and the report are ready below.",
+                    decision=LABELS[audit.decision], number=issued[0].number), "success")
+        else:
+            flash(_("Decided: %(decision)s. The report is ready below.",
+                    decision=LABELS[audit.decision]), "success")
+    else:
+        flash(_("Status: %(status)s.", status=LABELS[audit.status]), "success")
     if action_enum is Action.DECIDE and any(
             d.state is DocumentState.FAILED for d in documents.open_documents(audit)):
         flash(_("The decision is saved, but a PDF could not be created yet. It is created "
                 "again at the next download; the audit page shows which one."), "error")
+    if action_enum is Action.RESUME and request.form.get("next") == "checklist":
+        return redirect(url_for("audits.checklist", audit_id=audit.id))
     return redirect(url_for("audits.detail", audit_id=audit.id))
 
 
@@ -221,12 +253,53 @@ def checklist(audit_id: int):
     return render_template(
         "audits/checklist.html", audit=audit, sheet=sheet, only_open=only_open,
         editable=can_edit_assessments(current_user, audit), overrides={},
+        guidance=team_guidance(audit, current_user),
         evidence_form=EvidenceForm(), title=_("Checklist %(number)s", number=audit.number),
     )
 
 
+def _wants_json() -> bool:
+    """The checklist's autosave asks for JSON: it updates the card in place, never replacing
+    what the auditor is typing (static/js/checklist.js)."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _autosave_response(audit, sheet, code, *, status, state, overrides):
+    """JSON for the autosave: the new version and state, the summary and the progress bar;
+    the whole card only for a conflict (it asks the auditor to choose)."""
+    editable = can_edit_assessments(current_user, audit)
+    item = sheet.items[code]
+    body = {"status": state, "code": code, "version": item.assessment.version}
+    if state == "saved":
+        body["saved_at"] = localtime(item.assessment.updated_at)
+        body["answered"] = item.assessment.answered
+        section = next(s for s in sheet.sections if item in s.items)
+        body["category"] = {"code": section.category.code,
+                            "text": _("%(answered)s of %(total)s answered",
+                                      answered=section.answered, total=len(section.items))}
+        body["summary"] = render_template("audits/_summary.html", audit=audit, sheet=sheet,
+                                          oob=False)
+        body["progress"] = render_template("audits/_progress.html", audit=audit, sheet=sheet,
+                                           oob=False)
+        if request.headers.get("X-Want-Card"):  # a conflict was resolved: a fresh card
+            body["card"] = render_template(
+                "audits/_card.html", audit=audit, sheet=sheet, item=item, editable=editable,
+                overrides={}, evidence_form=EvidenceForm())
+    elif state == "invalid":
+        body["errors"] = {key: f"{field_label(key)}: {message}"
+                          for key, message in overrides.get("errors", {}).items()}
+    else:  # conflict
+        body["card"] = render_template(
+            "audits/_card.html", audit=audit, sheet=sheet, item=item, editable=editable,
+            overrides={code: {"state": state, **overrides}}, evidence_form=EvidenceForm())
+    return make_response(jsonify(body), status)
+
+
 def _card_response(audit, sheet, code, *, status=200, state=None, overrides=None):
     """The card (and, out of band, the summary) for htmx, or the whole page without it."""
+    if _wants_json() and state in ("saved", "invalid", "conflict"):
+        return _autosave_response(audit, sheet, code, status=status, state=state,
+                                  overrides=overrides or {})
     editable = can_edit_assessments(current_user, audit)
     overrides = {code: {"state": state, **(overrides or {})}}
     if _is_htmx():
@@ -236,6 +309,7 @@ def _card_response(audit, sheet, code, *, status=200, state=None, overrides=None
         return make_response(html, status)
     html = render_template("audits/checklist.html", audit=audit, sheet=sheet, only_open=False,
                            editable=editable, overrides=overrides, evidence_form=EvidenceForm(),
+                           guidance=team_guidance(audit, current_user),
                            title=_("Checklist %(number)s", number=audit.number))
     return make_response(html, status)
 
@@ -267,7 +341,7 @@ def save_criterion(audit_id: int, code: str):
             abort(404)
         return _card_response(audit, sheet, code, status=422, state="invalid",
                               overrides={**typed, "errors": {k: str(v) for k, v in exc.fields.items()}})
-    if not _is_htmx():
+    if not (_is_htmx() or _wants_json()):
         db.session.commit()
         flash(_("%(code)s saved.", code=code), "success")
         return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
@@ -310,7 +384,10 @@ def upload_evidence(audit_id: int, code: str):
             )
         except (ValidationFailed, StorageFailed) as exc:
             db.session.rollback()
-            problem = str(next(iter(exc.fields.values()), exc.message))
+            reason = str(next(iter(exc.fields.values()), exc.message))
+            problem = _("“%(name)s” was not stored: %(reason)s",
+                        name=evidence_service.clean_filename(upload.filename or "") or "–",
+                        reason=reason[:1].upper() + reason[1:])
         else:
             db.session.commit()
     else:
@@ -369,10 +446,26 @@ def review(audit_id: int):
         form.decision.data = computed
     return render_template(
         "audits/review.html", audit=audit, sheet=sheet, decision_form=form, note_form=NoteForm(),
-        reviewable=can_review(current_user, audit),
+        reviewable=can_review(current_user, audit), progress=checklist_service.review_progress(sheet),
         actions=available_actions(audit, current_user, sheet.result),
         title=_("Review %(number)s", number=audit.number),
     )
+
+
+@bp.route("/<int:audit_id>/review/agree-remaining", methods=["POST"])
+@login_required
+def agree_remaining(audit_id: int):
+    """Agree with every criterion not reviewed yet (adjustments stay as they are)."""
+    audit = _load(audit_id)
+    if not can_review(current_user, audit):
+        abort(403)
+    if not NoteForm().validate_on_submit():
+        abort(400)
+    codes = audit_service.agree_with_remaining(audit, actor=current_user)
+    db.session.commit()
+    flash(ngettext("Agreed with %(num)s remaining criterion.",
+                   "Agreed with %(num)s remaining criteria.", len(codes)), "success")
+    return redirect(url_for("audits.review", audit_id=audit.id, _anchor="decision-panel"))
 
 
 @bp.route("/<int:audit_id>/review/<code>", methods=["POST"])

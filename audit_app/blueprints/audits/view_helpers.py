@@ -92,6 +92,9 @@ def card_texts(audit) -> dict:
         "save": _("Save"),
         "not_answered": _("not answered yet"),
         "remove": _("Remove"),
+        # The file name goes in with str.format after translation (names may hold "%").
+        "remove_confirm": _("Remove the file “{name}” from this criterion? This cannot be "
+                            "undone here (it stays in the audit trail)."),
         "upload": _("Upload"),
         # the review table's rows
         "points": _("points"),
@@ -99,6 +102,9 @@ def card_texts(audit) -> dict:
         "adjusted": _("Adjusted:"),
         "agreed": _("agreed"),
         "agree": _("Agree"),
+        "discard_adjustment": _("Discard adjustment and agree"),
+        "discard_confirm": _("Discard this adjustment and its reason, and agree with the "
+                             "auditors' rating? This cannot be undone."),
         "adjust": _("Adjust"),
         "adjustment_reason": _("Reason for the adjustment"),
         "save_adjustment": _("Save adjustment"),
@@ -211,6 +217,8 @@ def event_lines(event) -> list[str]:
     if isinstance(new, dict) and event.action.startswith(("assessment_",)):
         old = old if isinstance(old, dict) else {}
         for key, value in new.items():
+            if old.get(key) == value:
+                continue  # unchanged ("adjusted value: – → –" said nothing)
             name = str(FIELD_LABELS.get(key, key))
             lines.append(f"{name}: {_short(old.get(key))} → {_short(value)}")
     elif isinstance(new, dict) and "name" in new:
@@ -226,9 +234,22 @@ def event_lines(event) -> list[str]:
 
 @bp.app_template_global()
 def event_title(event) -> str:
+    """The event's label; a stored PDF says in which language."""
     from ...labels import event_label
 
-    return event_label(event.action)
+    title = event_label(event.action)
+    lang = event.new.get("lang") if isinstance(event.new, dict) else None
+    if lang in ("de", "en") and event.action.endswith("_pdf_stored"):
+        return f"{title} ({_('German') if lang == 'de' else _('English')})"
+    return title
+
+
+@bp.app_template_global()
+def trail_groups() -> list[tuple[str, str]]:
+    """The trail's filter: (group, words)."""
+    from ...labels import TRAIL_GROUPS
+
+    return [(key, str(words)) for key, words in TRAIL_GROUPS.items()]
 
 
 @bp.app_template_global()

@@ -26,7 +26,15 @@ def download(number: str):
     lang = request.args.get("lang", "de")
     if lang not in service.LANGUAGES:
         abort(404)
-    name = f"{'Urkunde' if lang == 'de' else 'Certificate'}-{certificate.number}.pdf"
+    name = "Urkunde" if lang == "de" else "Certificate"
+    today = service.today_in_berlin()
+    # A suspended, withdrawn or invalidated certificate downloads as a marked copy; the
+    # original stays byte-identical in storage (its hash is what verification shows).
+    marked = service.marked_copy(certificate, lang, today)
+    if marked is not None:
+        status = service.status_label(service.public_status(certificate, today))
+        return pdf_response(marked, f"{name}-{status.upper().replace(' ', '-')}-{certificate.number}.pdf")
+    name = f"{name}-{certificate.number}.pdf"
     download = service.open_pdf(certificate, lang)
     if download is not None:  # the stored original, streamed as issued
         return send_download(download, mimetype="application/pdf", filename=name)

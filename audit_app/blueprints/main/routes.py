@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import current_app, redirect, render_template, request, session
+from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -8,6 +8,7 @@ from ...extensions import db
 from ...permissions import sees_everything
 from ...services import centres, dashboard
 from ...services.inputs import parse_page
+from ...templating import current_lang
 from ...workflow import Role
 from ..auth.forms import EmptyForm
 from ..auth.routes import safe_next
@@ -56,3 +57,40 @@ def set_language(lang: str):
 def hello():
     """A constant short text behind sign-in: the floor the benchmarks measure pages against."""
     return "hello"
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The service worker, served from the root so that its scope covers the audit pages."""
+    response = current_app.send_static_file("js/sw.js")
+    response.headers["Content-Type"] = "application/javascript; charset=utf-8"
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: the app can be installed on a tablet's home screen."""
+    body = {
+        "name": _("Recognised Innovation Centre"),
+        "short_name": "AIZ",
+        "description": _("Audits and certificates"),
+        "lang": current_lang(),
+        "start_url": url_for("main.index"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5c8e",
+        "icons": [
+            {"src": url_for("static", filename="icons/icon-192.png"), "sizes": "192x192",
+             "type": "image/png"},
+            {"src": url_for("static", filename="icons/icon-512.png"), "sizes": "512x512",
+             "type": "image/png"},
+            {"src": url_for("static", filename="favicon.svg"), "sizes": "any",
+             "type": "image/svg+xml"},
+        ],
+    }
+    response = jsonify(body)
+    response.mimetype = "application/manifest+json"
+    return response

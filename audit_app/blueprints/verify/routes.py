@@ -9,7 +9,7 @@ from . import bp
 @bp.route("/verify/")
 def form():
     """Type a certificate number; a submitted number redirects to its page."""
-    number = (request.args.get("number") or "").strip().upper()
+    number = service.normalise_number(request.args.get("number") or "")
     if number:
         return redirect(url_for("verify.show", number=number, lang=request.args.get("lang")))
     return render_template("verify/form.html", title=_("Check a certificate"))
@@ -31,6 +31,7 @@ def show(number: str):
     info["status_explained"] = str(service.STATUS_EXPLAINED[info["status"]])
     info["valid_from_text"] = localdate(info["valid_from"])
     info["valid_until_text"] = localdate(info["valid_until"])
+    info["status_since_text"] = localdate(info["status_since"]) if info["status_since"] else ""
     return render_template("verify/show.html", c=info,
                            title=_("Certificate %(number)s", number=info["number"]))
 
