@@ -260,6 +260,9 @@ def test_evidence_uploaded_through_a_downloads_byte_identical_through_b(servers)
 def test_a_decision_on_a_is_served_and_verified_on_b(servers):
     audit_id = servers.plan["decide_on_a"]
     lead_a = browser(servers.a, "lead", servers)
+    lead_a.token_from(f"/audits/{audit_id}/review")
+    status, _ = lead_a.post(f"/audits/{audit_id}/review/agree-remaining", {})
+    assert status == 302
     status, _ = lead_a.post(f"/audits/{audit_id}/transition/decide",
                             {"decision": "award", "note": "Beschluss des Arbeitskreises – einstimmig"})
     assert status == 302
@@ -281,6 +284,9 @@ def test_a_decision_on_a_is_served_and_verified_on_b(servers):
     assert status == 200 and "gültig" in page.decode()
 
     # Numbering is shared: the next decision, on B, takes the next number.
+    lead_b.token_from(f"/audits/{servers.plan['decide_on_b']}/review")
+    status, _ = lead_b.post(f"/audits/{servers.plan['decide_on_b']}/review/agree-remaining", {})
+    assert status == 302
     status, _ = lead_b.post(f"/audits/{servers.plan['decide_on_b']}/transition/decide",
                             {"decision": "award", "note": "Beschluss – Verlängerung"})
     assert status == 302

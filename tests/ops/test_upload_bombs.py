@@ -81,7 +81,7 @@ def test_bombs_leave_the_workers_memory_flat_and_are_refused(tmp_path):
         for method, ext, data in cases:
             status, html = upload(client, target, f"Bericht-Müller{ext}", data)
             assert status == 422, (method, ext, status)
-            assert "der Inhalt passt nicht zum Dateityp" in html
+            assert "Der Inhalt passt nicht zum Dateityp" in html
         growth = peak_rss_kb(worker) - baseline
         assert worker_pids(proc.pid) == [worker], "the worker was replaced"
         client.close()
