@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import storage
 from ..extensions import db
-from ..models import Audit, Certificate, CertificateStatus, EventAction, User, utcnow
+from ..models import Audit, Certificate, CertificateStatus, EventAction, PublicStatus, User, utcnow
 from ..scoring import Severity
 from ..workflow import Decision
 from . import events
@@ -312,12 +312,14 @@ def today_in_berlin() -> date:
     return datetime.now(BERLIN).date()
 
 
-def public_status(certificate: Certificate, today: date) -> str:
-    """valid / expiring / expired / suspended / withdrawn / superseded / invalid."""
+def public_status(certificate: Certificate, today: date) -> PublicStatus:
+    """The status as the public sees it on ``today`` (see :class:`PublicStatus`)."""
     status = certificate.effective_status(today)
     if status == CertificateStatus.VALID.value and certificate.valid_until <= add_years(today, 1):
-        return "expiring"  # still valid, ends within the next 12 months
-    return "invalid" if status == CertificateStatus.INVALIDATED.value else status
+        return PublicStatus.EXPIRING  # still valid, ends within the next 12 months
+    if status == CertificateStatus.INVALIDATED.value:
+        return PublicStatus.INVALID
+    return PublicStatus(status)
 
 
 def verification(number: str, today: date) -> dict | None:

@@ -21,7 +21,7 @@ from wtforms import (
 )
 
 from ...models import FEDERAL_STATES, Centre
-from ...services.centres import FIELDS, NAME_FIELDS, SORTS, LabelStatus
+from ...services.centres import FIELDS, NAME_FIELDS, SORTS, LabelStatus, stored_values
 from ...services.inputs import LIMITS
 from ..forms import ServiceForm
 
@@ -150,7 +150,7 @@ class CentreForm(ServiceForm):
     @staticmethod
     def values_of(centre: Centre) -> dict[str, Any]:
         """The centre's stored values as the form shows them (decimal comma in German)."""
-        values = {key: getattr(centre, key) for key in FIELDS}
+        values = stored_values(centre)
         for key in ("founded_year", "space_m2", "tenant_count", "staff_count"):
             values[key] = "" if values[key] is None else str(values[key])
         if centre.occupancy_percent is not None:
