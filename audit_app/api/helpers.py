@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from pydantic import BaseModel
 
 from ..errors import ApiError
 from ..services import inputs
 
 #: The largest id a path or body may name (PostgreSQL ``integer``; SQLite would overflow later).
 MAX_ID = inputs.MAX_ID
+MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 _MISSING = object()
@@ -114,13 +116,18 @@ def query_choice(key: str, choices) -> str | None:
 
 def page_args() -> tuple[int, int]:
     """``?page=`` (from 1) and ``?per_page=`` (1-100); 422 on anything else."""
-    page = query_int("page", default=1, high=1_000_000)
+    page = query_int("page", default=1, high=MAX_PAGE)
     per_page = query_int("per_page", default=DEFAULT_PER_PAGE, high=MAX_PER_PAGE)
     return page, per_page
 
 
-def paginated(items: list, *, page: int, per_page: int, total: int) -> dict:
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+def respond(body: BaseModel, status: int = 200, *, location: str | None = None):
+    """The JSON response of a response model (:mod:`audit_app.api.responses`)."""
+    response = jsonify(body.model_dump(mode="json"))
+    response.status_code = status
+    if location is not None:
+        response.headers["Location"] = location
+    return response
 
 
 def require(allowed: bool, *, visible: bool = True) -> None:

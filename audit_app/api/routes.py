@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import jsonify, render_template, url_for
+from flask import render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -13,13 +13,7 @@ from .. import permissions as perm
 from ..errors import ApiError
 from ..extensions import db
 from ..labels import refusal_message
-from ..models import (
-    FEDERAL_STATES,
-    Audit,
-    CatalogVersion,
-    Centre,
-    User,
-)
+from ..models import FEDERAL_STATES, Audit, CatalogVersion, Centre, PublicStatus, User
 from ..responses import pdf_response
 from ..services import access, documents
 from ..services import audits as audit_service
@@ -33,18 +27,17 @@ from ..services.scoring import score_audit, score_audits
 from ..storage.http import send_download
 from ..templating import current_lang
 from ..workflow import AuditStatus, RefusalCode, Role
-from . import bp, schemas
-from . import serializers as out
+from . import bp, responses, schemas
 from .auth import public
 from .helpers import (
     api_user,
     json_body,
     page_args,
-    paginated,
     query_choice,
     query_int,
     query_text,
     require,
+    respond,
 )
 from .schemas import parse_body
 
@@ -66,13 +59,6 @@ def _validation(exc: ValidationFailed, rename: dict | None = None):
                     fields={rename.get(k, k): v for k, v in exc.fields.items()})
 
 
-def _created(body: dict, location: str):
-    response = jsonify(body)
-    response.status_code = 201
-    response.headers["Location"] = location
-    return response
-
-
 # --- public ---------------------------------------------------------------------------------
 
 @bp.route("/openapi.json")
@@ -81,7 +67,7 @@ def openapi():
     """The OpenAPI 3.1 description of this API."""
     from .openapi import spec
 
-    return jsonify(spec())
+    return respond(responses.OpenApiDocument.model_validate(spec()))
 
 
 @bp.route("/docs")
@@ -102,8 +88,8 @@ def register():
     page, per_page = page_args()
     result = certificate_service.register_page(certificate_service.today_in_berlin(), page,
                                                per_page)
-    items = [{**r, "valid_until": r["valid_until"].isoformat()} for r in result.items]
-    return jsonify(paginated(items, page=page, per_page=per_page, total=result.total))
+    return respond(responses.RegisterPage(items=result.items, page=page, per_page=per_page,
+                                          total=result.total))
 
 
 @bp.route("/verify/<number>")
@@ -113,8 +99,9 @@ def verify(number: str):
     info = certificate_service.verification(number, certificate_service.today_in_berlin())
     if info is None:
         raise ApiError(404, "not_found", _("No certificate with this number exists."))
-    status = 410 if info["status"] == "withdrawn" else 200  # Open Badges: withdrawn is gone
-    return jsonify(certificate_service.verification_record(info)), status
+    status = 410 if info["status"] == PublicStatus.WITHDRAWN else 200  # Open Badges: gone
+    return respond(responses.Verification.of(certificate_service.verification_record(info)),
+                   status)
 
 
 # --- people and catalogues ------------------------------------------------------------------
@@ -122,7 +109,7 @@ def verify(number: str):
 @bp.route("/me")
 def me():
     """The token's user."""
-    return jsonify(out.me(api_user()))
+    return respond(responses.Me.of(api_user()))
 
 
 @bp.route("/users")
@@ -134,8 +121,8 @@ def users():
     page, per_page = page_args()
     result = user_service.list_users(role=Role(role) if role else None, page=page,
                                      per_page=per_page)
-    return jsonify(paginated([out.user(u) for u in result.users], page=result.page,
-                             per_page=per_page, total=result.total))
+    return respond(responses.UserPage(items=[responses.User.of(u) for u in result.users],
+                                      page=result.page, per_page=per_page, total=result.total))
 
 
 @bp.route("/catalogs")
@@ -143,16 +130,17 @@ def catalogs():
     """Every catalogue version (key, version, titles, status)."""
     page, per_page = page_args()
     result = catalog_service.catalog_page(page, per_page)
-    return jsonify(paginated([out.catalog_summary(c) for c in result.items],
-                             page=page, per_page=per_page, total=result.total))
+    return respond(responses.CatalogPage(
+        items=[responses.CatalogSummary.of(c) for c in result.items], page=page,
+        per_page=per_page, total=result.total))
 
 
 @bp.route("/catalogs/<key>/<version>")
 def catalog(key: str, version: str):
     """One catalogue version with categories, criteria, scoring types, bands and pass rules."""
     row = access.catalog_version(key, version)
-    return jsonify(out.catalog_detail(row, catalog_service.domain_catalog(row.id,
-                                                                          checksum=row.checksum)))
+    catalog = catalog_service.domain_catalog(row.id, checksum=row.checksum)
+    return respond(responses.CatalogDetail.of(row, catalog))
 
 
 # --- centres --------------------------------------------------------------------------------
@@ -171,9 +159,10 @@ def centres():
     result = centre_service.search_centres(api_user(), q=q, state=state,
                                            label_status=label_status, page=page,
                                            per_page=per_page, today=date.today())
-    items = [out.centre(r.centre, label_status=r.label_status, label_until=r.label_until)
-             for r in result.rows]
-    return jsonify(paginated(items, page=result.page, per_page=per_page, total=result.total))
+    items = [responses.Centre.of(r.centre, label_status=r.label_status,
+                                 label_until=r.label_until) for r in result.rows]
+    return respond(responses.CentrePage(items=items, page=result.page, per_page=per_page,
+                                        total=result.total))
 
 
 def _centre_data(partial: bool) -> dict:
@@ -195,7 +184,8 @@ def create_centre():
     except ValidationFailed as exc:
         raise _validation(exc) from None
     db.session.commit()
-    return _created(out.centre(centre), url_for("api.centre", centre_id=centre.id))
+    return respond(responses.Centre.of(centre), 201,
+                   location=url_for("api.centre", centre_id=centre.id))
 
 
 @bp.route(f"/centres/<{ID}:centre_id>")
@@ -203,23 +193,7 @@ def centre(centre_id: int):
     """One centre with its label status, the audits the user may see and its certificates."""
     user = api_user()
     detail = centre_service.centre_detail(user, _centre_or_404(centre_id), today=date.today())
-    results = {line.audit.id: line.result for line in detail.audits}
-    body = out.centre(detail.centre, label_status=detail.label_status,
-                      label_until=detail.label_until)
-    body["audits"] = [
-        {"id": line.audit.id, "number": line.audit.number, "status": line.audit.status.value,
-         "kind": line.audit.kind.value, "planned_on": line.audit.planned_on.isoformat(),
-         "overall_percent": out.pct(results[line.audit.id].overall_percent),
-         "outcome": results[line.audit.id].outcome.value}
-        for line in detail.audits
-    ]
-    body["certificates"] = [
-        {"number": line.certificate.number, "status": line.status,
-         "valid_from": line.certificate.valid_from.isoformat(),
-         "valid_until": line.certificate.valid_until.isoformat()}
-        for line in detail.certificates
-    ]
-    return jsonify(body)
+    return respond(responses.CentreDetail.of(detail))
 
 
 @bp.route(f"/centres/<{ID}:centre_id>", methods=["PATCH"])
@@ -228,13 +202,13 @@ def update_centre(centre_id: int):
     user = api_user()
     centre = _centre_or_404(centre_id)
     require(perm.can_manage_centres(user))
-    data = {**out.centre_input(centre), **_centre_data(partial=True)}
+    data = {**centre_service.stored_values(centre), **_centre_data(partial=True)}
     try:
         centre_service.update_centre(centre, data, user, today=date.today())
     except ValidationFailed as exc:
         raise _validation(exc) from None
     db.session.commit()
-    return jsonify(out.centre(centre))
+    return respond(responses.Centre.of(centre))
 
 
 # --- audits ---------------------------------------------------------------------------------
@@ -244,8 +218,8 @@ def _audit_or_404(audit_id: int) -> Audit:
     return access.visible_audit(audit_id, api_user())
 
 
-def _detail(audit: Audit) -> dict:
-    return out.audit_detail(audit, checklist_service.audit_sheet(audit), api_user())
+def _detail(audit: Audit) -> responses.AuditDetail:
+    return responses.AuditDetail.of(audit, checklist_service.audit_sheet(audit), api_user())
 
 
 @bp.route("/audits")
@@ -259,8 +233,9 @@ def audits():
                                                centre_id=centre_id),
         page, per_page, clamp=False)
     scores = score_audits(result.items)
-    return jsonify(paginated([out.audit_summary(a, scores[a.id]) for a in result.items],
-                             page=page, per_page=per_page, total=result.total))
+    return respond(responses.AuditPage(
+        items=[responses.AuditSummary.of(a, scores[a.id]) for a in result.items], page=page,
+        per_page=per_page, total=result.total))
 
 
 
@@ -304,13 +279,14 @@ def plan_audit():
                                 "guest": "guest_auditor_id",
                                 "catalog": "catalog_version"}) from None
     db.session.commit()
-    return _created(_detail(_audit_or_404(audit.id)), url_for("api.audit", audit_id=audit.id))
+    return respond(_detail(_audit_or_404(audit.id)), 201,
+                   location=url_for("api.audit", audit_id=audit.id))
 
 
 @bp.route(f"/audits/<{ID}:audit_id>")
 def audit(audit_id: int):
     """One audit: status, team, dates, every assessment with its version, the score, actions."""
-    return jsonify(_detail(_audit_or_404(audit_id)))
+    return respond(_detail(_audit_or_404(audit_id)))
 
 
 
@@ -337,13 +313,12 @@ def save_assessment(audit_id: int, code: str):
         saved = audit_service.save_assessment(audit, code, answer, expected_version=version,
                                               actor=user)
     except VersionConflict as exc:
-        current = out.assessment(code, exc.current)
         raise ApiError(409, "version_conflict", str(exc.message),
-                       extra={"current": current}) from None
+                       extra={"current": responses.Assessment.of(code, exc.current)}) from None
     except ValidationFailed as exc:
         raise _validation(exc, {"na_reason": "reason"}) from None
     db.session.commit()
-    return jsonify(out.assessment(code, saved))
+    return respond(responses.Assessment.of(code, saved))
 
 
 
@@ -368,7 +343,7 @@ def review(audit_id: int, code: str):
     except ValidationFailed as exc:
         raise _validation(exc) from None
     db.session.commit()
-    return jsonify(out.assessment(code, saved))
+    return respond(responses.Assessment.of(code, saved))
 
 
 #: Refusal codes of the workflow → (HTTP status, the field a missing input belongs to).
@@ -398,14 +373,14 @@ def transition(audit_id: int):
     except ValidationFailed as exc:
         raise _validation(exc) from None
     db.session.commit()
-    return jsonify(_detail(audit))
+    return respond(_detail(audit))
 
 
 @bp.route(f"/audits/<{ID}:audit_id>/score")
 def score(audit_id: int):
     """The audit's score from the scoring engine (percents rounded down to one decimal)."""
     audit = _audit_or_404(audit_id)
-    return jsonify(out.score(score_audit(audit)))
+    return respond(responses.Score.of(score_audit(audit)))
 
 
 @bp.route(f"/audits/<{ID}:audit_id>/events")
@@ -414,8 +389,8 @@ def events(audit_id: int):
     audit = _audit_or_404(audit_id)
     page, per_page = page_args()
     result = checklist_service.timeline_page(audit, page, per_page)
-    return jsonify(paginated([out.event(e) for e in result.items], page=page, per_page=per_page,
-                             total=result.total))
+    return respond(responses.EventPage(items=[responses.Event.of(e) for e in result.items],
+                                       page=page, per_page=per_page, total=result.total))
 
 
 @bp.route(f"/audits/<{ID}:audit_id>/report.pdf")
@@ -441,7 +416,7 @@ def _certificate_or_404(number: str):
 def certificate(number: str):
     """A certificate the user may see (via its audit): status, validity, conditions."""
     c = _certificate_or_404(number)
-    return jsonify(out.certificate(
+    return respond(responses.Certificate.of(
         c, certificate_service.public_status(c, certificate_service.today_in_berlin())))
 
 
@@ -459,7 +434,8 @@ def certificate_pdf(number: str):
     return send_download(download, mimetype="application/pdf", filename=name)
 
 
-@bp.route("/certificates/<number>/<any(suspend, withdraw, reinstate):action>", methods=["POST"])
+@bp.route(f"/certificates/<number>/<any({', '.join(certificate_service.STATUS_ACTIONS)}):action>",
+          methods=["POST"])
 def certificate_status(number: str, action: str):
     """Suspend, withdraw or reinstate a certificate with a reason (working-group leads)."""
     user = api_user()
@@ -473,5 +449,5 @@ def certificate_status(number: str, action: str):
     except ValidationFailed as exc:
         raise _validation(exc) from None
     db.session.commit()
-    return jsonify(out.certificate(
+    return respond(responses.Certificate.of(
         c, certificate_service.public_status(c, certificate_service.today_in_berlin())))
