@@ -17,9 +17,13 @@ from pydantic import BaseModel
 
 from ..errors import ApiError
 from ..services import inputs
+from ..services.errors import ValidationFailed
 
 #: The largest id a path or body may name (PostgreSQL ``integer``; SQLite would overflow later).
 MAX_ID = inputs.MAX_ID
+#: Id converter of the routes; ids beyond MAX_ID are answered 404 by the loaders (a
+#: converter limit would make werkzeug answer 405 for the method-less path).
+ID = "int"
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -128,6 +132,20 @@ def respond(body: BaseModel, status: int = 200, *, location: str | None = None):
     if location is not None:
         response.headers["Location"] = location
     return response
+
+
+def path_segment(value: str, max_length: int) -> str:
+    """A path segment that can name a stored object (no NUL, not too long), else 404."""
+    if len(value) > max_length or "\x00" in value or not value.isprintable():
+        raise ApiError(404)
+    return value
+
+
+def validation_error(exc: ValidationFailed, rename: dict | None = None) -> ApiError:
+    """A service's refusal as the API's 422, its fields renamed to the body's names."""
+    rename = rename or {}
+    return ApiError(422, "validation_failed", str(exc.message),
+                    fields={rename.get(k, k): v for k, v in exc.fields.items()})
 
 
 def require(allowed: bool, *, visible: bool = True) -> None:
