@@ -419,29 +419,3 @@ def verification_record(info: dict) -> dict:
         "pdf_sha256_en": info["pdf_sha256_en"],
         "superseded_by": info["superseded_by"],
     }
-
-
-#: The public status in words (pages show colour *and* these words).
-STATUS_WORDS = {
-    "valid": _l("valid"),
-    "expiring": _l("expiring soon"),
-    "expired": _l("expired"),
-    "suspended": _l("suspended"),
-    "withdrawn": _l("withdrawn"),
-    "superseded": _l("superseded"),
-    "invalid": _l("invalid"),
-}
-STATUS_EXPLAINED = {
-    "valid": _l("The centre holds the quality label."),
-    "expiring": _l("The centre holds the quality label; its validity ends within the next 12 months."),
-    "expired": _l("The validity of this certificate has ended."),
-    "suspended": _l("This certificate is suspended: the label does not hold at present."),
-    "withdrawn": _l("This certificate has been withdrawn: the label does not hold."),
-    "superseded": _l("This certificate has been replaced by a newer one."),
-    "invalid": _l("This certificate is not valid."),
-}
-
-
-def status_label(status: str) -> str:
-    """The public status in the request's language."""
-    return str(STATUS_WORDS.get(status, status))

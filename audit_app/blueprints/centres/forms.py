@@ -20,17 +20,13 @@ from wtforms import (
     URLField,
 )
 
+from ...labels import LABEL_STATUS_WORDS
 from ...models import FEDERAL_STATES, Centre
 from ...services.centres import FIELDS, NAME_FIELDS, SORTS, LabelStatus, stored_values
 from ...services.inputs import LIMITS
 from ..forms import ServiceForm
 
-LABEL_STATUS_CHOICES = [
-    (LabelStatus.VALID.value, _l("valid")),
-    (LabelStatus.EXPIRING.value, _l("expiring within 12 months")),
-    (LabelStatus.EXPIRED.value, _l("expired or not valid")),
-    (LabelStatus.NEVER.value, _l("never awarded")),
-]
+LABEL_STATUS_CHOICES = [(status.value, words.long) for status, words in LABEL_STATUS_WORDS.items()]
 
 
 def _state_choices(empty_label) -> list[tuple[str, Any]]:

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db
+from ...labels import label
 from ...permissions import is_lead
 from ...responses import pdf_response
 from ...services import access, documents
@@ -62,7 +63,7 @@ def change_status(number: str, action: str):
         return redirect(target)
     db.session.commit()
     flash(_("Certificate %(number)s: %(status)s.", number=certificate.number,
-            status=service.status_label(certificate.status.value)), "success")
+            status=label(certificate.status)), "success")
     return redirect(target)
 
 
@@ -78,7 +79,7 @@ def certificate_panel(audit) -> list[dict]:
         {
             "number": c.number,
             "status": service.public_status(c, today),
-            "status_words": service.status_label(service.public_status(c, today)),
+            "status_words": label(service.public_status(c, today)),
             "status_reason": c.status_reason,
             "valid_from": c.valid_from,
             "valid_until": c.valid_until,
