@@ -89,7 +89,9 @@ def json_body(allowed: tuple[str, ...] | None = None) -> dict:
     return data
 
 
-def query_text(key: str, *, max_length: int = 200) -> str:
+def query_text(key: str, *, max_length: int) -> str:
+    """``?key=`` as text (empty when absent); 422 when longer than ``max_length`` (a limit
+    of :data:`audit_app.services.inputs.LIMITS`) or not storable."""
     value = request.args.get(key, "")
     if len(value) > max_length or _bad_text(value):
         raise ApiError(422, "validation_failed", None, fields={key: _("invalid value")})

@@ -11,6 +11,7 @@ from ...models import FEDERAL_STATES, Centre
 from ...services import access
 from ...services import centres as centre_service
 from ...services.errors import ValidationFailed
+from ...services.inputs import LIMITS
 from .. import bp, responses, schemas
 from ..helpers import (
     ID,
@@ -33,7 +34,7 @@ def _centre_or_404(centre_id: int) -> Centre:
 @bp.route("/centres")
 def centres():
     """The centres the user may see: search ``q`` (name, city), ``state``, ``label_status``."""
-    q = query_text("q")
+    q = query_text("q", max_length=LIMITS["search.q"])
     state = query_choice("state", list(FEDERAL_STATES))
     label_status = query_choice("label_status", [s.value for s in centre_service.LabelStatus])
     page, per_page = page_args()
