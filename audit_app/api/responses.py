@@ -344,7 +344,7 @@ class CentreAudit(ResponseModel):
 
 class CentreCertificate(ResponseModel):
     number: str
-    status: Annotated[CertificateStatus | Literal["expired"], Field(
+    status: Annotated[CertificateStatus | Literal[PublicStatus.EXPIRED], Field(
         description="The stored status, or \"expired\" past its end date.")]
     valid_from: Day
     valid_until: Day
