@@ -56,12 +56,9 @@ def _forget_user() -> None:
     Rendering the error page asks for the user's language; without this Flask-Login would
     try to load the user again from the database that just failed.
     """
-    from flask import g
+    from .request_user import forget_unloaded_user
 
-    from .extensions import login_manager
-
-    if g.get("_login_user") is None:
-        g._login_user = login_manager.anonymous_user()
+    forget_unloaded_user()
 
 
 def handle_database_error(exc: sa.exc.DBAPIError):

@@ -104,15 +104,17 @@ def _wants_json() -> bool:
 def json_error(status: int, code: str | None = None, message: str | None = None, *,
                fields: dict | None = None, details=None, extra: dict | None = None,
                headers: dict | None = None):
-    """The API's error response (status, machine code, translated message, field errors)."""
-    error = {
-        "code": code or MACHINE_CODES.get(status, "error"),
-        "message": str(message or _messages().get(status) or _("An error occurred.")),
-        "fields": {k: str(v) for k, v in (fields or {}).items()},
-    }
-    if details is not None:
-        error["details"] = [str(d) for d in details]
-    response = jsonify({"error": error, **(extra or {})})
+    """The API's error response (status, machine code, translated message, field errors),
+    as the ``Error`` model of the API's description."""
+    # Imported here: the API package imports this module (ApiError) while it loads.
+    from .api.responses import Error
+
+    body = Error.of(
+        code or MACHINE_CODES.get(status, "error"),
+        str(message or _messages().get(status) or _("An error occurred.")),
+        {k: str(v) for k, v in (fields or {}).items()},
+        details, extra)
+    response = jsonify(body.model_dump(mode="json"))
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     for key, value in (headers or {}).items():

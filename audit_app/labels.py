@@ -1,34 +1,63 @@
-"""Translated labels for the domain's enums, for templates, PDFs and messages."""
+"""Translated words for the domain's vocabularies: one table per vocabulary.
+
+Every enum that reaches a page, a PDF, a message or the API's texts has its words in exactly
+one table here, and every place reads them from it (``label(member)``, the ``|label``
+filter, or the table itself for the longer wording). ``tests/unit/test_vocabularies.py``
+fails for any member without words, in German and in English.
+"""
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from .models.catalog import CatalogStatus
-from .models.certificate import CertificateStatus
+from .models.certificate import CertificateStatus, PublicStatus
 from .models.event import EventAction
 from .scoring import Outcome, Severity
+from .services.label_status import LabelStatus
 from .workflow import Action, AuditKind, AuditStatus, Decision, RefusalCode, Role, TeamRole
 
-LABELS = {
+
+class Words(NamedTuple):
+    """A status in words: ``short`` beside its colour, ``long`` where there is room for more
+    (a filter's choice, an explanation)."""
+
+    short: LazyString
+    long: LazyString
+
+
+AUDIT_STATUS_LABELS = {
     AuditStatus.PLANNED: _l("planned"),
     AuditStatus.IN_PROGRESS: _l("in progress"),
     AuditStatus.SUBMITTED: _l("submitted"),
     AuditStatus.IN_REVIEW: _l("in review"),
     AuditStatus.CHANGES_REQUESTED: _l("changes requested"),
     AuditStatus.DECIDED: _l("decided"),
+}
+AUDIT_KIND_LABELS = {
     AuditKind.INITIAL: _l("initial audit"),
     AuditKind.RENEWAL: _l("renewal audit"),
+}
+DECISION_LABELS = {
     Decision.AWARD: _l("award"),
     Decision.AWARD_WITH_CONDITIONS: _l("award with conditions"),
     Decision.REFUSE: _l("refuse"),
+}
+OUTCOME_LABELS = {
     Outcome.INCOMPLETE: _l("incomplete"),
     Outcome.REFUSE: _l("refuse"),
     Outcome.AWARD_WITH_CONDITIONS: _l("award with conditions"),
     Outcome.AWARD: _l("award"),
+}
+SEVERITY_LABELS = {
     Severity.MAJOR: _l("major finding"),
     Severity.MINOR: _l("minor finding"),
     Severity.OBSERVATION: _l("observation"),
+}
+ACTION_LABELS = {
     Action.START: _l("Start the audit"),
     Action.SUBMIT: _l("Submit for review"),
     Action.BEGIN_REVIEW: _l("Begin the review"),
@@ -36,22 +65,77 @@ LABELS = {
     Action.RESUME: _l("Resume work"),
     Action.DECIDE: _l("Decide"),
     Action.REOPEN: _l("Reopen"),
+}
+ROLE_LABELS = {
     Role.ADMIN: _l("administrator"),
     Role.LEAD: _l("working-group lead"),
     Role.AUDITOR: _l("auditor"),
     Role.CONTACT: _l("centre contact"),
+}
+TEAM_ROLE_LABELS = {
     TeamRole.LEAD_AUDITOR: _l("lead auditor"),
     TeamRole.AUDITOR: _l("auditor"),
     TeamRole.GUEST: _l("guest auditor"),
+}
+CATALOG_STATUS_LABELS = {
     CatalogStatus.DRAFT: _l("draft"),
     CatalogStatus.ACTIVE: _l("active"),
     CatalogStatus.RETIRED: _l("retired"),
+}
+#: A certificate's stored status.
+CERTIFICATE_STATUS_LABELS = {
     CertificateStatus.VALID: _l("valid"),
     CertificateStatus.SUSPENDED: _l("suspended"),
     CertificateStatus.WITHDRAWN: _l("withdrawn"),
     CertificateStatus.SUPERSEDED: _l("superseded"),
     CertificateStatus.INVALIDATED: _l("invalidated"),
 }
+#: Whether a centre holds the label (always shown with its colour, never colour alone);
+#: ``long`` is the centre list's filter choice.
+LABEL_STATUS_WORDS = {
+    LabelStatus.VALID: Words(_l("valid"), _l("valid")),
+    LabelStatus.EXPIRING: Words(_l("expiring"), _l("expiring within 12 months")),
+    LabelStatus.EXPIRED: Words(_l("expired"), _l("expired or not valid")),
+    LabelStatus.NEVER: Words(_l("never awarded"), _l("never awarded")),
+}
+#: A certificate's status as the public sees it (verification, certificate panels);
+#: ``long`` explains it on the verification page.
+PUBLIC_STATUS_WORDS = {
+    PublicStatus.VALID: Words(_l("valid"), _l("The centre holds the quality label.")),
+    PublicStatus.EXPIRING: Words(_l("expiring soon"), _l(
+        "The centre holds the quality label; its validity ends within the next 12 months.")),
+    PublicStatus.EXPIRED: Words(_l("expired"), _l("The validity of this certificate has ended.")),
+    PublicStatus.SUSPENDED: Words(_l("suspended"), _l(
+        "This certificate is suspended: the label does not hold at present.")),
+    PublicStatus.WITHDRAWN: Words(_l("withdrawn"), _l(
+        "This certificate has been withdrawn: the label does not hold.")),
+    PublicStatus.SUPERSEDED: Words(_l("superseded"), _l(
+        "This certificate has been replaced by a newer one.")),
+    PublicStatus.INVALID: Words(_l("invalid"), _l("This certificate is not valid.")),
+}
+
+#: Each vocabulary's table, by its enum.
+VOCABULARIES: dict[type, dict] = {
+    AuditStatus: AUDIT_STATUS_LABELS,
+    AuditKind: AUDIT_KIND_LABELS,
+    Decision: DECISION_LABELS,
+    Outcome: OUTCOME_LABELS,
+    Severity: SEVERITY_LABELS,
+    Action: ACTION_LABELS,
+    Role: ROLE_LABELS,
+    TeamRole: TEAM_ROLE_LABELS,
+    CatalogStatus: CATALOG_STATUS_LABELS,
+    CertificateStatus: CERTIFICATE_STATUS_LABELS,
+    LabelStatus: LABEL_STATUS_WORDS,
+    PublicStatus: PUBLIC_STATUS_WORDS,
+}
+
+#: The one-word tables merged, for code that looks a member up directly (members of
+#: different enums with the same value have the same words here).
+LABELS = {member: words for table in (
+    AUDIT_STATUS_LABELS, AUDIT_KIND_LABELS, DECISION_LABELS, OUTCOME_LABELS, SEVERITY_LABELS,
+    ACTION_LABELS, ROLE_LABELS, TEAM_ROLE_LABELS, CATALOG_STATUS_LABELS,
+    CERTIFICATE_STATUS_LABELS) for member, words in table.items()}
 
 
 #: One label per kind of event (tests/unit checks that every EventAction has one).
@@ -159,10 +243,29 @@ def event_label(action: str) -> str:
 
 
 def label(value) -> str:
-    """The translated label of an enum member ("–" for None)."""
+    """The translated label of an enum member from its vocabulary's table ("–" for None;
+    the short words of a status with :class:`Words`; a plain string as the first vocabulary
+    that knows it, else itself)."""
     if value is None:
         return "–"
-    return str(LABELS.get(value, value))
+    table = VOCABULARIES.get(type(value))
+    words = table.get(value) if table is not None else LABELS.get(value)
+    if words is None:
+        return str(value)
+    return str(words.short if isinstance(words, Words) else words)
+
+
+def certificate_status_label(status: str) -> str:
+    """A certificate's stored status, or "expired" past its end date (its effective status,
+    as the centre page lists it), in words."""
+    if status == PublicStatus.EXPIRED:
+        return label(PublicStatus.EXPIRED)
+    return label(CertificateStatus(status))
+
+
+def public_status_explained(status: PublicStatus | str) -> str:
+    """What a certificate's public status means, in a sentence (the verification page)."""
+    return str(PUBLIC_STATUS_WORDS[PublicStatus(status)].long)
 
 
 def refusal_message(code: str, details: tuple[str, ...] = ()) -> str:

@@ -6,8 +6,10 @@ meta in templates/base.html). ``img-src data:`` is for Pico's inline SVG icons i
 """
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .request_user import loaded_request_user
 
 CONTENT_SECURITY_POLICY = "; ".join([  # noqa: FLY002 -- one directive a line
     "default-src 'self'",
@@ -59,7 +61,7 @@ SIGNED_IN_CACHE_CONTROL = "private, no-store"
 def _signed_in() -> bool:
     """Whether this request's user was loaded and is signed in (never loads it: static
     files and the health check stay without a user lookup)."""
-    user = g.get("_login_user")
+    user = loaded_request_user()
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 from flask import Flask, g
 from flask_babel import format_decimal, get_locale
 
-from .labels import label
+from .labels import certificate_status_label, label
 from .scoring import format_percent
 
 
@@ -118,6 +118,7 @@ def init_app(app: Flask) -> None:
         percent=percent, localdate=localdate, localdatetime=localdatetime, localtime=localtime,
         number=number, label=label
     )
-    app.jinja_env.globals.update(tr=tr, current_lang=current_lang, bar_chart=bar_chart)
+    app.jinja_env.globals.update(tr=tr, current_lang=current_lang, bar_chart=bar_chart,
+                                 certificate_status_label=certificate_status_label)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

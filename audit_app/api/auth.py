@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from ..errors import ApiError
 from ..models import utcnow
+from ..request_user import set_request_user
 from ..services import tokens as token_service
 from . import bp
 
@@ -38,7 +39,7 @@ def authenticate():
     user = token_service.authenticate(token, now=utcnow())
     if user is None:
         _refuse(_("The API token is unknown, revoked, or its user is deactivated."))
-    # Where flask_login's current_user reads from: permissions, templates and the locale
-    # selection see the token's user, and the session cookie is neither read nor written.
-    current_app.login_manager._update_request_context_with_user(user)
+    # Permissions, templates and the locale selection see the token's user; the session
+    # cookie is neither read nor written.
+    set_request_user(user)
     return

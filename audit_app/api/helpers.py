@@ -10,15 +10,21 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import request
+from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
+from pydantic import BaseModel
 
 from ..errors import ApiError
 from ..services import inputs
+from ..services.errors import ValidationFailed
 
 #: The largest id a path or body may name (PostgreSQL ``integer``; SQLite would overflow later).
 MAX_ID = inputs.MAX_ID
+#: Id converter of the routes; ids beyond MAX_ID are answered 404 by the loaders (a
+#: converter limit would make werkzeug answer 405 for the method-less path).
+ID = "int"
+MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
 _MISSING = object()
@@ -83,7 +89,9 @@ def json_body(allowed: tuple[str, ...] | None = None) -> dict:
     return data
 
 
-def query_text(key: str, *, max_length: int = 200) -> str:
+def query_text(key: str, *, max_length: int) -> str:
+    """``?key=`` as text (empty when absent); 422 when longer than ``max_length`` (a limit
+    of :data:`audit_app.services.inputs.LIMITS`) or not storable."""
     value = request.args.get(key, "")
     if len(value) > max_length or _bad_text(value):
         raise ApiError(422, "validation_failed", None, fields={key: _("invalid value")})
@@ -114,13 +122,32 @@ def query_choice(key: str, choices) -> str | None:
 
 def page_args() -> tuple[int, int]:
     """``?page=`` (from 1) and ``?per_page=`` (1-100); 422 on anything else."""
-    page = query_int("page", default=1, high=1_000_000)
+    page = query_int("page", default=1, high=MAX_PAGE)
     per_page = query_int("per_page", default=DEFAULT_PER_PAGE, high=MAX_PER_PAGE)
     return page, per_page
 
 
-def paginated(items: list, *, page: int, per_page: int, total: int) -> dict:
-    return {"items": items, "page": page, "per_page": per_page, "total": total}
+def respond(body: BaseModel, status: int = 200, *, location: str | None = None):
+    """The JSON response of a response model (:mod:`audit_app.api.responses`)."""
+    response = jsonify(body.model_dump(mode="json"))
+    response.status_code = status
+    if location is not None:
+        response.headers["Location"] = location
+    return response
+
+
+def path_segment(value: str, max_length: int) -> str:
+    """A path segment that can name a stored object (no NUL, not too long), else 404."""
+    if len(value) > max_length or "\x00" in value or not value.isprintable():
+        raise ApiError(404)
+    return value
+
+
+def validation_error(exc: ValidationFailed, rename: dict | None = None) -> ApiError:
+    """A service's refusal as the API's 422, its fields renamed to the body's names."""
+    rename = rename or {}
+    return ApiError(422, "validation_failed", str(exc.message),
+                    fields={rename.get(k, k): v for k, v in exc.fields.items()})
 
 
 def require(allowed: bool, *, visible: bool = True) -> None:

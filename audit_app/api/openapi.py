@@ -1,17 +1,27 @@
 """The OpenAPI 3.1 description of API v1: one dict, served as JSON and rendered as /docs.
 
-The request bodies' schemas are generated from the pydantic models of
-:mod:`audit_app.api.schemas`; the /docs page's model is :mod:`audit_app.api.docs`. Tests check that every route of the blueprint is described here and vice versa, validate
-the description itself, and validate every response the tests receive against it.
+This module holds the paths and operations table only. Every schema under
+``components/schemas`` is generated from a pydantic model: the request bodies from
+:mod:`audit_app.api.schemas`, the responses from :mod:`audit_app.api.responses`; query and
+path parameters take their enums from the domain's enums and their limits from
+:mod:`audit_app.services.inputs`. The /docs page's model is :mod:`audit_app.api.docs`.
+Tests check that every route of the blueprint is described here and vice versa, that every
+response schema is a generated one, validate the description itself, and validate every
+response the tests receive against it.
 """
 from __future__ import annotations
 
 import copy
+from enum import Enum
 from functools import lru_cache
 
-from ..models.certificate import CertificateStatus
-from ..services.inputs import LIMITS
-from ..workflow import Action, AuditKind, AuditStatus, Decision, Role, TeamRole
+from ..models import FEDERAL_STATES
+from ..services.certificates import STATUS_ACTIONS
+from ..services.inputs import LIMITS, MAX_ID
+from ..services.label_status import LabelStatus
+from ..workflow import AuditStatus, Role
+from .helpers import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from .responses import response_schemas
 from .schemas import body_schemas
 
 VERSION = "1.0.0"
@@ -21,206 +31,15 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _nullable(schema: dict) -> dict:
-    if "$ref" in schema:
-        return {"anyOf": [schema, {"type": "null"}]}
-    out = dict(schema)
-    kind = out.get("type")
-    out["type"] = [kind, "null"] if isinstance(kind, str) else [*kind, "null"]
-    if "enum" in out:
-        out["enum"] = [*out["enum"], None]
-    return out
+def _choice(values) -> dict:
+    """A parameter taking one of ``values`` (an enum class or a sequence of strings)."""
+    if isinstance(values, type) and issubclass(values, Enum):
+        values = [m.value for m in values]
+    return {"type": "string", "enum": list(values)}
 
 
-def _obj(properties: dict, required: list | tuple | None = None, *, extra: bool = False,
-         **more) -> dict:
-    out = {"type": "object", "properties": properties,
-           "required": list(properties) if required is None else list(required),
-           "additionalProperties": extra}
-    out.update(more)
-    return out
-
-
-STR = {"type": "string"}
-INT = {"type": "integer"}
-BOOL = {"type": "boolean"}
-DATE = {"type": "string", "format": "date"}
-DATETIME = {"type": "string", "format": "date-time"}
-ID = {"type": "integer", "minimum": 1, "maximum": 2_147_483_647}
-PERCENT = {"type": "string", "pattern": r"^\d{1,3}\.\d$",
-           "description": "A percent with one decimal place, rounded down (\"64.9\")."}
-DECIMAL = {"type": "string", "pattern": r"^-?\d+(\.\d+)?$"}
-ANY = {}
-
-
-def _page(item: str) -> dict:
-    return _obj({"items": {"type": "array", "items": _ref(item)},
-                 "page": {"type": "integer", "minimum": 1},
-                 "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-                 "total": {"type": "integer", "minimum": 0}})
-
-
-def _schemas() -> dict:
-    team_member = _obj({"user_id": INT, "name": STR,
-                        "team_role": {"type": "string", "enum": [t.value for t in TeamRole]}})
-    finding = _obj({"criterion": _nullable(STR), "category": _nullable(STR), "kind": STR,
-                    "text": STR})
-    centre_props = {
-        "name": STR, "operating_company": STR, "street": STR, "postcode": STR, "city": STR,
-        "federal_state": STR, "founded_year": _nullable(INT), "space_m2": _nullable(INT),
-        "tenant_count": _nullable(INT), "occupancy_percent": _nullable(DECIMAL),
-        "staff_count": _nullable(INT), "website": STR, "contact_name": STR,
-        "contact_email": STR, "contact_phone": STR, "member_since": _nullable(DATE),
-        "active": BOOL,
-    }
-    assessment = _obj({
-        "code": STR, "points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
-        "value": _nullable(DECIMAL), "not_applicable": BOOL, "reason": STR, "comment": STR,
-        "finding": STR, "finding_severity": _nullable({"type": "string",
-                                                       "enum": ["major", "minor", "observation"]}),
-        "adjusted_points": _nullable({"type": "integer", "minimum": 0, "maximum": 3}),
-        "adjusted_value": _nullable(DECIMAL), "adjustment_reason": STR, "answered": BOOL,
-        "updated_at": _nullable(DATETIME), "reviewed_at": _nullable(DATETIME),
-        "version": {"type": "integer", "minimum": 1},
-    })
-    audit_summary_props = {
-        "id": INT, "number": STR, "status": {"type": "string", "enum": [s.value for s in AuditStatus]},
-        "kind": {"type": "string", "enum": [k.value for k in AuditKind]},
-        "centre": _obj({"id": INT, "name": STR, "city": STR}),
-        "catalog": _obj({"key": STR, "version": STR}),
-        "planned_on": DATE, "visit_on": _nullable(DATE), "due_on": _nullable(DATE),
-        "decision": _nullable({"type": "string", "enum": [d.value for d in Decision]}),
-        "decided_at": _nullable(DATETIME),
-        "team": {"type": "array", "items": team_member},
-        "certificate": _nullable(_obj({
-            "number": STR,
-            "status": {"type": "string", "enum": [s.value for s in CertificateStatus]},
-        }, description="The certificate the audit's decision issued (null for none).")),
-    }
-    outcome = {"type": "string", "enum": ["incomplete", "refuse", "award_with_conditions", "award"]}
-    return {
-        **body_schemas(),  # request bodies: generated from the pydantic models (api/schemas.py)
-        "Error": _obj({
-            "error": _obj({
-                "code": {"type": "string", "description": "A machine code, e.g. not_found, "
-                         "validation_failed, version_conflict, not_allowed_from_status."},
-                "message": {"type": "string", "description": "German or English per Accept-Language."},
-                "fields": {"type": "object", "additionalProperties": STR,
-                           "description": "Each bad field with its message."},
-                "details": {"type": "array", "items": STR,
-                            "description": "E.g. the missing criteria of an incomplete checklist."},
-            }, ["code", "message", "fields"]),
-        }, ["error"], extra=True),
-        "VersionConflict": {
-            "allOf": [_ref("Error"), _obj({"current": _ref("Assessment")}, [], extra=True)],
-            "description": "A 409: with `current` (the stored assessment) on a version conflict.",
-        },
-        "Me": _obj({"id": INT, "name": STR, "email": STR,
-                    "roles": {"type": "array", "items": {"type": "string",
-                                                         "enum": [r.value for r in Role]}},
-                    "active": BOOL, "centre_id": _nullable(INT), "language": STR}),
-        "User": _obj({"id": INT, "name": STR, "email": STR,
-                      "roles": {"type": "array", "items": {"type": "string",
-                                                           "enum": [r.value for r in Role]}},
-                      "active": BOOL, "centre_id": _nullable(INT)}),
-        "UserPage": _page("User"),
-        "CatalogSummary": _obj({"key": STR, "version": STR, "title_de": STR, "title_en": STR,
-                                "status": {"type": "string", "enum": ["draft", "active", "retired"]}}),
-        "CatalogPage": _page("CatalogSummary"),
-        "CatalogDetail": _obj({
-            "key": STR, "version": STR, "title_de": STR, "title_en": STR, "status": STR,
-            "rules": _obj({"overall_minimum": DECIMAL, "category_minimum": DECIMAL,
-                           "knockout_minimum": INT, "na_warning_percent": DECIMAL,
-                           "condition_deadline_months": INT, "validity_years": INT}),
-            "bands": {"type": "array", "items": _obj({"minimum": DECIMAL, "label_de": STR,
-                                                      "label_en": STR})},
-            "scoring_types": {"type": "object"},
-            "categories": {"type": "array", "items": _obj({
-                "code": STR, "title_de": STR, "title_en": STR, "weight": INT,
-                "criteria": {"type": "array", "items": _obj({
-                    "code": STR, "title_de": STR, "title_en": STR, "guidance_de": STR,
-                    "guidance_en": STR, "evidence_de": STR, "evidence_en": STR,
-                    "type": {"type": "string", "enum": ["scale", "yesno", "number"]},
-                    "weight": INT, "knockout": BOOL, "na_allowed": BOOL,
-                    "bands": {"type": "array", "items": _obj({"start": DECIMAL, "points": INT})},
-                    "unit": _nullable(STR), "minimum": _nullable(DECIMAL),
-                    "maximum": _nullable(DECIMAL)})},
-            })},
-        }),
-        "Centre": _obj({"id": INT, **centre_props,
-                        "label_status": _nullable({"type": "string",
-                                                   "enum": ["valid", "expiring", "expired", "never"]}),
-                        "label_until": _nullable(DATE)}),
-        "CentrePage": _page("Centre"),
-        "CentreDetail": _obj({
-            "id": INT, **centre_props,
-            "label_status": {"type": "string", "enum": ["valid", "expiring", "expired", "never"]},
-            "label_until": _nullable(DATE),
-            "audits": {"type": "array", "items": _obj({
-                "id": INT, "number": STR, "status": STR, "kind": STR, "planned_on": DATE,
-                "overall_percent": _nullable(PERCENT), "outcome": outcome})},
-            "certificates": {"type": "array", "items": _obj({
-                "number": STR, "status": STR, "valid_from": DATE, "valid_until": DATE})},
-        }),
-        "AuditSummary": _obj({**audit_summary_props, "overall_percent": _nullable(PERCENT),
-                              "outcome": outcome}),
-        "AuditPage": _page("AuditSummary"),
-        "AuditDetail": _obj({
-            **audit_summary_props, "decision_note": STR, "override_reason": STR,
-            "created_at": DATETIME,
-            "assessments": {"type": "array", "items": _ref("Assessment")},
-            "score": _ref("Score"),
-            "actions": {"type": "array", "items": _obj({
-                "action": {"type": "string", "enum": [a.value for a in Action]},
-                "enabled": BOOL, "needs_note": BOOL,
-                "blocked_by": {"type": "array", "items": STR}})},
-        }),
-        "Assessment": assessment,
-        "Score": _obj({
-            "overall_percent": _nullable(PERCENT),
-            "categories": {"type": "array", "items": _obj({
-                "code": STR, "percent": _nullable(PERCENT), "dropped": BOOL,
-                "below_minimum": BOOL, "answered": INT, "total": INT})},
-            "knockouts_failed": {"type": "array", "items": STR},
-            "findings": _obj({"major": {"type": "array", "items": finding},
-                              "minor": {"type": "array", "items": finding},
-                              "observations": {"type": "array", "items": finding}}),
-            "missing": {"type": "array", "items": STR},
-            "outcome": outcome,
-            "reasons": {"type": "array", "items": _obj({"code": STR, "text": STR})},
-            "band": _nullable(_obj({"minimum": DECIMAL, "label": STR})),
-        }),
-        "Event": _obj({"id": INT, "action": STR, "label": STR, "occurred_at": DATETIME,
-                       "actor": _nullable(_obj({"id": INT, "name": STR})),
-                       "subject_type": STR, "subject_id": _nullable(INT),
-                       "old": ANY, "new": ANY, "note": STR}),
-        "EventPage": _page("Event"),
-        "Certificate": _obj({
-            "number": STR,
-            "status": {"type": "string",
-                       "enum": ["valid", "suspended", "withdrawn", "superseded", "invalidated"]},
-            "public_status": STR, "status_reason": STR, "audit_id": INT,
-            "centre": _obj({"id": INT, "name": STR, "city": STR}),
-            "catalog": _obj({"key": STR, "version": STR}),
-            "issued_at": DATETIME, "valid_from": DATE, "valid_until": DATE,
-            "conditions": {"type": "array", "items": _obj({
-                "criterion": _nullable(STR), "text_de": STR, "text_en": STR,
-                "deadline": _nullable(DATE)})},
-            "pdf_sha256": _nullable(STR),
-        }),
-        "Verification": _obj({
-            "number": STR,
-            "status": {"type": "string", "enum": ["valid", "expiring", "expired", "suspended",
-                                                  "withdrawn", "superseded", "invalid"]},
-            "centre": _obj({"name": STR, "city": STR}), "label": STR,
-            "valid_from": DATE, "valid_until": DATE,
-            "catalog": _obj({"key": STR, "version": STR}),
-            "pdf_sha256": _nullable(STR), "superseded_by": _nullable(STR),
-        }, extra=True, description="The record of /verify/<number>.json (more keys may follow)."),
-        "RegisterEntry": _obj({"name": STR, "city": STR, "federal_state": STR, "number": STR,
-                               "valid_until": DATE}),
-        "RegisterPage": _page("RegisterEntry"),
-    }
+TEXT = {"type": "string"}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 _ERRORS = {
@@ -262,14 +81,14 @@ def _query(name: str, schema: dict, description: str = "") -> dict:
             "description": description}
 
 
-PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": 1_000_000},
+PAGING = [_query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
                  "Page number, from 1."),
-          _query("per_page", {"type": "integer", "minimum": 1, "maximum": 100},
-                 "Items per page (default 20, at most 100).")]
+          _query("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+                 f"Items per page (default {DEFAULT_PER_PAGE}, at most {MAX_PER_PAGE}).")]
 AUDIT_ID = _path_param("audit_id", ID)
 CENTRE_ID = _path_param("centre_id", ID)
-CODE = _path_param("code", STR, "A criterion code such as A1.")
-NUMBER = _path_param("number", STR, "A certificate number such as AIZ-2026-0007.")
+CODE = _path_param("code", TEXT, "A criterion code such as A1.")
+NUMBER = _path_param("number", TEXT, "A certificate number such as AIZ-2026-0007.")
 
 
 def _op(tag: str, summary: str, responses: dict, *, op_id: str, params=(), body: str | None = None,
@@ -304,36 +123,33 @@ def _paths() -> dict:
             "Public", "Verify a certificate", {
                 "200": _ok("Verification"),
                 "404": _error(404, "No certificate with this number exists."),
-                "410": {"description": _ERRORS[410],
-                        "content": {"application/json": {"schema": _ref("Verification")}}},
+                "410": _ok("Verification", _ERRORS[410]),
             }, op_id="verify", params=[NUMBER], public=True)},
         "/openapi.json": {"get": _op(
             "Public", "This description (OpenAPI 3.1)",
-            {"200": {"description": "OK", "content": {"application/json": {"schema": {
-                "type": "object"}}}}}, op_id="openapi", public=True)},
+            {"200": _ok("OpenApiDocument")}, op_id="openapi", public=True)},
         "/docs": {"get": _op(
             "Public", "This description as a readable page",
-            {"200": {"description": "OK", "content": {"text/html": {"schema": STR}}}},
+            {"200": {"description": "OK", "content": {"text/html": {"schema": TEXT}}}},
             op_id="docs", public=True)},
         "/me": {"get": _op("People", "The token's user", {"200": _ok("Me")}, op_id="me")},
         "/users": {"get": _op(
             "People", "Users with roles (working-group leads and admins)", {"200": _ok("UserPage")},
             op_id="users", errors=(403,),
-            params=[_query("role", {"type": "string", "enum": [r.value for r in Role]}), *PAGING])},
+            params=[_query("role", _choice(Role)), *PAGING])},
         "/catalogs": {"get": _op("Catalogues", "Catalogue versions", {"200": _ok("CatalogPage")},
                                  op_id="catalogs", params=PAGING)},
         "/catalogs/{key}/{version}": {"get": _op(
             "Catalogues", "One catalogue version with criteria, scoring types, bands and rules",
             {"200": _ok("CatalogDetail")}, op_id="catalog", errors=(404,),
-            params=[_path_param("key", STR), _path_param("version", STR)])},
+            params=[_path_param("key", TEXT), _path_param("version", TEXT)])},
         "/centres": {
             "get": _op("Centres", "Centres the user may see", {"200": _ok("CentrePage")},
                        op_id="centres", params=[
                            _query("q", {"type": "string", "maxLength": LIMITS["search.q"]},
                                   "Matches name or city (case and umlauts ignored)."),
-                           _query("state", {"type": "string", "enum": _states()}),
-                           _query("label_status", {"type": "string",
-                                                   "enum": ["valid", "expiring", "expired", "never"]}),
+                           _query("state", _choice(FEDERAL_STATES)),
+                           _query("label_status", _choice(LabelStatus)),
                            *PAGING]),
             "post": _op("Centres", "Create a centre (working-group leads, admins)",
                         {"201": _ok("Centre", "Created")}, op_id="create_centre",
@@ -351,7 +167,7 @@ def _paths() -> dict:
             "get": _op("Audits", "Audits the user may see, newest first", {"200": _ok("AuditPage")},
                        op_id="audits", params=[
                            _query("centre_id", ID),
-                           _query("status", {"type": "string", "enum": [s.value for s in AuditStatus]}),
+                           _query("status", _choice(AuditStatus)),
                            *PAGING]),
             "post": _op("Audits", "Plan an audit (working-group leads)",
                         {"201": _ok("AuditDetail", "Created")}, op_id="plan_audit",
@@ -413,15 +229,8 @@ def _paths() -> dict:
             {"200": _ok("Certificate"),
              "409": _error(409, "`status_change_refused`: not possible from its status.")},
             op_id="certificate_status", body="StatusChange", errors=(403, 404),
-            params=[NUMBER, _path_param("action", {"type": "string",
-                                                   "enum": ["suspend", "withdraw", "reinstate"]})])},
+            params=[NUMBER, _path_param("action", _choice(STATUS_ACTIONS))])},
     }
-
-
-def _states() -> list[str]:
-    from ..models import FEDERAL_STATES
-
-    return list(FEDERAL_STATES)
 
 
 @lru_cache(maxsize=1)
@@ -447,7 +256,7 @@ def _spec() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
                                            "description": "An API token (aiz_...)."}},
-            "schemas": _schemas(),
+            "schemas": {**body_schemas(), **response_schemas()},
         },
     }
 

@@ -18,6 +18,7 @@ from ..errors import ApiError
 from ..scoring import Severity
 from ..services.inputs import LIMITS, MAX_ID
 from ..workflow import Action, AuditKind, Decision
+from .components import component_schemas
 
 
 def _iso_day(value: Any) -> Any:
@@ -159,39 +160,9 @@ BODIES: dict[str, type[Body]] = {m.__name__: m for m in (
     StatusChange)}
 
 
-def _clean(schema: Any) -> Any:
-    """pydantic's JSON schema without its titles (the description names things itself)."""
-    if isinstance(schema, dict):
-        return {k: _clean(v) for k, v in schema.items()
-                if not (k == "title" and isinstance(v, str))}
-    if isinstance(schema, list):
-        return [_clean(v) for v in schema]
-    return schema
-
-
 def body_schemas() -> dict[str, dict]:
     """The OpenAPI component schemas of every body (enums inlined, no titles)."""
-    out = {}
-    for name, model in BODIES.items():
-        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-        defs = schema.pop("$defs", {})
-        schema = _inline(schema, defs)
-        if model.__doc__:
-            schema["description"] = " ".join(model.__doc__.split())
-        out[name] = _clean(schema)
-    return out
-
-
-def _inline(schema: Any, defs: dict) -> Any:
-    if isinstance(schema, dict):
-        ref = schema.get("$ref")
-        if isinstance(ref, str) and ref.rsplit("/", 1)[-1] in defs:
-            return _inline({**defs[ref.rsplit("/", 1)[-1]],
-                            **{k: v for k, v in schema.items() if k != "$ref"}}, defs)
-        return {k: _inline(v, defs) for k, v in schema.items()}
-    if isinstance(schema, list):
-        return [_inline(v, defs) for v in schema]
-    return schema
+    return component_schemas(BODIES.values(), "validation")
 
 
 def _message(error: dict) -> str:

@@ -1,31 +1,26 @@
 """Read a criteria catalogue from YAML into the frozen dataclasses of :mod:`.model`.
 
-Pure code: imports the standard library, PyYAML and :mod:`.model` only.
+Pure code: imports the standard library, :mod:`.yaml_reader` and :mod:`.model` only.
 
-The YAML text is *composed* into a node tree (PyYAML never constructs Python objects
-from it) and the tree is walked by hand. That way every value keeps its line number for
-messages, duplicate keys are caught (YAML itself silently keeps the last one), and no
-YAML feature can build an object nobody asked for. The walk collects every problem it
-finds and raises one :class:`CatalogError` at the end, so an author sees all mistakes of
-a file at once. Whatever the text, the loader raises nothing but :class:`CatalogError`.
+This module is the catalogue *schema*: which keys a catalogue, its rules, categories,
+criteria and bands have, and what each value must be. Reading YAML itself (a node tree
+with line numbers, duplicate keys and aliases refused, problems collected rather than
+raised one at a time) is :mod:`.yaml_reader`'s job. The reader collects every problem it
+finds and :func:`parse_catalog` raises one :class:`CatalogError` at the end, so an author
+sees all mistakes of a file at once. Whatever the text, the loader raises nothing but
+:class:`CatalogError`.
 
 The file format is documented for catalogue authors in ``criteria/README.md``.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import os
 import re
-from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import TypeVar
 
-import yaml
-from yaml.composer import Composer, ComposerError
-from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node
 
 from .model import (
     MAX_POINTS,
@@ -40,10 +35,16 @@ from .model import (
     ScoringType,
     Text,
 )
+from .yaml_reader import (
+    YamlReader,
+    any_missing,
+    describe,
+    node_line,
+    scalar_value,
+    value_node,
+)
 
 __all__ = ["load_catalog", "parse_catalog"]
-
-T = TypeVar("T")
 
 # Identifiers, always checked with ``fullmatch`` (``$`` would let a trailing newline pass).
 KEY_PATTERN = re.compile(r"[a-z0-9-]+")
@@ -64,62 +65,6 @@ VALUE_PLACES = 2
 LANGUAGE_NAMES = {"de": "German", "en": "English"}
 _TYPE_NAMES = [f'"{t.value}"' for t in ScoringType]
 TYPE_MESSAGE = f"must be {', '.join(_TYPE_NAMES[:-1])} or {_TYPE_NAMES[-1]}"
-
-_TAG = "tag:yaml.org,2002:"
-STR_TAG, INT_TAG, FLOAT_TAG = _TAG + "str", _TAG + "int", _TAG + "float"
-BOOL_TAG, NULL_TAG, TIMESTAMP_TAG = _TAG + "bool", _TAG + "null", _TAG + "timestamp"
-MAP_TAG, SEQ_TAG = _TAG + "map", _TAG + "seq"
-# Plain scalars that read_word takes as written: anything YAML would not read as null.
-_WORD_TAGS = (STR_TAG, INT_TAG, FLOAT_TAG, BOOL_TAG, TIMESTAMP_TAG)
-
-# Characters YAML does not allow in a stream (control characters, lone surrogates ...).
-_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
-
-# PyYAML's converters for the YAML 1.1 spellings of ints, floats and booleans
-# (``0x1F``, ``1_000``, ``.inf``, ``yes`` ...); they only read ``node.value``.
-_SCALARS = SafeConstructor()
-
-
-class _AliasRefusingComposer(Composer):
-    """PyYAML's composer, refusing aliases.
-
-    An alias (``*name``) makes one node appear in several places: messages would point
-    at the anchor's line, and nested aliases can blow a small file up into a huge tree
-    ("billion laughs"). Catalogue files have no use for them.
-    """
-
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise ComposerError(
-                None,
-                None,
-                f'aliases ("*{event.anchor}") are not supported; write the value out',
-                event.start_mark,
-            )
-        return super().compose_node(parent, index)
-
-
-class _PureYamlLoader(_AliasRefusingComposer, yaml.SafeLoader):
-    """The SafeLoader, all in Python, composing without aliases."""
-
-
-if getattr(yaml, "__with_libyaml__", False):
-
-    class _FastYamlLoader(_AliasRefusingComposer, yaml.CSafeLoader):
-        """The SafeLoader on libyaml's parser, composing without aliases.
-
-        libyaml delivers the same events and marks about 15 times faster than the
-        pure-Python parser; the (Python) composer above still builds the tree.
-        """
-
-        def __init__(self, stream: str):
-            yaml.CSafeLoader.__init__(self, stream)
-            Composer.__init__(self)  # CSafeLoader leaves the Python composer uninitialised
-
-    _YamlLoader: type[_AliasRefusingComposer] = _FastYamlLoader
-else:  # pragma: no cover - PyYAML built without libyaml
-    _YamlLoader = _PureYamlLoader
 
 
 def load_catalog(path: str | os.PathLike) -> Catalog:
@@ -164,77 +109,17 @@ def parse_catalog(text: str, source: str = "<string>", checksum: str = "") -> Ca
     return catalog
 
 
-def _line(node: Node) -> int:
-    """The 1-based line where ``node`` starts."""
-    return node.start_mark.line + 1
+class _Reader(YamlReader):
+    """Reads the catalogue schema from the node tree, building model objects.
 
-
-def _describe(node: Node) -> str:
-    """What a node is, in the words of the messages ("a list", "text" ...)."""
-    described = {
-        MAP_TAG: "a mapping",
-        SEQ_TAG: "a list",
-        STR_TAG: "text",
-        INT_TAG: "a number",
-        FLOAT_TAG: "a number",
-        BOOL_TAG: "true/false",
-        NULL_TAG: "empty",
-        TIMESTAMP_TAG: "a date",
-    }
-    if node.tag in described:
-        return described[node.tag]
-    return f"a value tagged {node.tag.replace(_TAG, '!!')}"
-
-
-def _missing(*values: object) -> bool:
-    """True when any of ``values`` is None, i.e. a part could not be read."""
-    return any(value is None for value in values)
-
-
-def _value_node(mapping: Node, key: str) -> Node:
-    """The value node of ``key`` in a mapping node that was read already (else the mapping)."""
-    if isinstance(mapping, MappingNode):
-        for key_node, value_node in mapping.value:
-            if isinstance(key_node, ScalarNode) and key_node.value == key:
-                return value_node
-    return mapping
-
-
-def _scalar_value(node: Node) -> object:
-    """The Python value of a plain YAML scalar: str, int, float, bool or None.
-
-    Returns the node itself as a "no value" marker for collections, for tags other than
-    the five core scalar tags (timestamps, binary, custom ``!tags``) and for explicitly
-    tagged text that does not convert (``!!int abc``, or an int too long for Python).
+    Each section method returns what it read, or ``None`` after recording at least one
+    problem; a model object is built only when all its parts came back.
     """
-    if not isinstance(node, ScalarNode):
-        return node
-    try:
-        if node.tag == STR_TAG:
-            return node.value
-        if node.tag == INT_TAG:
-            return _SCALARS.construct_yaml_int(node)
-        if node.tag == FLOAT_TAG:
-            return _SCALARS.construct_yaml_float(node)
-        if node.tag == BOOL_TAG:
-            return _SCALARS.construct_yaml_bool(node)
-        if node.tag == NULL_TAG:
-            return None
-    except (ValueError, KeyError, ArithmeticError):
-        pass
-    return node
 
-
-class _Reader:
-    """Walks the composed node tree, building model objects and collecting problems.
-
-    Each ``read_*`` and section method returns what it read, or ``None`` after recording
-    at least one problem; a model object is built only when all its parts came back.
-    """
+    empty_message = "the file is empty; expected a catalogue (key, version, ...)"
 
     def __init__(self, source: str):
-        self.source = source
-        self.problems: list[Problem] = []
+        super().__init__(source)
         # First line of each code, for "duplicate ... code (first at line N)".
         self.category_lines: dict[str, int] = {}
         self.criterion_lines: dict[str, int] = {}
@@ -242,158 +127,7 @@ class _Reader:
         # is checked even when other parts of some category are wrong.
         self.category_weights: list[int | None] = []
 
-    def problem(self, line: int | None, path: str, message: str) -> None:
-        self.problems.append(Problem(self.source, line, path, message))
-
-    # -- YAML text -> node tree ------------------------------------------------------
-
-    def compose(self, text: str) -> Node | None:
-        """Compose ``text`` into one node tree, or record why that is impossible."""
-        bad = _NON_PRINTABLE.search(text)
-        if bad:
-            # Checked here, not left to the parser, so that message and line are the same
-            # with and without libyaml.
-            line = text.count("\n", 0, bad.start()) + 1
-            character = f"U+{ord(bad.group()):04X}"
-            self.problem(line, "", f"invalid YAML: character {character} is not allowed")
-            return None
-        try:
-            loader = _YamlLoader(text)
-            try:
-                root = loader.get_single_node()
-            finally:
-                loader.dispose()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            detail = ": ".join(part for part in (exc.context, exc.problem) if part)
-            line = mark.line + 1 if mark else None
-            self.problem(line, "", f"invalid YAML: {detail or 'cannot be parsed'}")
-            return None
-        except (yaml.YAMLError, UnicodeError) as exc:  # errors without a position
-            self.problem(None, "", f"invalid YAML: {exc}")
-            return None
-        except RecursionError:
-            self.problem(None, "", "invalid YAML: nested too deeply")
-            return None
-        if root is None:
-            self.problem(None, "", "the file is empty; expected a catalogue (key, version, ...)")
-        return root
-
-    # -- structure -------------------------------------------------------------------
-
-    def read_mapping(
-        self,
-        node: Node,
-        path: str,
-        required: Iterable[str] = (),
-        optional: Iterable[str] = (),
-        expected: str = "a mapping",
-    ) -> dict[str, Node] | None:
-        """Check that ``node`` is a mapping with only known keys and every required key.
-
-        Reports a non-mapping, keys that are not plain names, duplicate keys, unknown
-        keys (suggesting a close known one) and missing required keys. Returns the value
-        node of each known key (its first occurrence) even when other keys were wrong, so
-        that the values are checked as well; ``None`` only for a non-mapping.
-        """
-        if not isinstance(node, MappingNode) or node.tag != MAP_TAG:
-            self.problem(_line(node), path, f"must be {expected}, not {_describe(node)}")
-            return None
-        required = tuple(required)
-        known = required + tuple(optional)
-        values: dict[str, Node] = {}
-        first_lines: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                self.problem(_line(key_node), path, "keys must be plain names")
-                continue
-            key = key_node.value
-            if key in first_lines:
-                message = f'duplicate key "{key}" (first at line {first_lines[key]})'
-                self.problem(_line(key_node), path, message)
-                continue
-            first_lines[key] = _line(key_node)
-            if key not in known:
-                message = f'unknown key "{key}"'
-                close = difflib.get_close_matches(key, known, n=1)
-                if close:
-                    message += f' (did you mean "{close[0]}"?)'
-                self.problem(_line(key_node), path, message)
-                continue
-            values[key] = value_node
-        for key in required:
-            if key not in values:
-                self.problem(_line(node), path, f'missing required key "{key}"')
-        return values
-
-    def read_list(
-        self,
-        node: Node,
-        path: str,
-        read_item: Callable[[Node, str], T | None],
-        empty_message: str | None = None,
-    ) -> list[T] | None:
-        """Read a sequence, each item with ``read_item(item_node, item_path)``.
-
-        Returns the items only when every one of them could be read. ``empty_message`` is
-        the problem for an empty list; ``None`` allows an empty list.
-        """
-        if not isinstance(node, SequenceNode) or node.tag != SEQ_TAG:
-            self.problem(_line(node), path, f"must be a list, not {_describe(node)}")
-            return None
-        if not node.value and empty_message is not None:
-            self.problem(_line(node), path, empty_message)
-            return None
-        items = [read_item(child, f"{path}[{index}]") for index, child in enumerate(node.value)]
-        if _missing(*items):
-            return None
-        return items  # type: ignore[return-value]  # no None left
-
-    # -- scalars ---------------------------------------------------------------------
-
-    def read_word(
-        self,
-        node: Node,
-        path: str,
-        pattern: re.Pattern[str],
-        message: str,
-        max_length: int | None = None,
-    ) -> str | None:
-        """Read an identifier (key, version, code) and check it against ``pattern``.
-
-        The scalar is taken as written, so an unquoted ``2026``, ``NO`` or ``2026-01``
-        (which YAML would read as a number, false or a date) is that text.
-        """
-        if (
-            isinstance(node, ScalarNode)
-            and node.tag in _WORD_TAGS
-            and pattern.fullmatch(node.value)
-            and (max_length is None or len(node.value) <= max_length)
-        ):
-            return node.value
-        self.problem(_line(node), path, message)
-        return None
-
-    def read_string(
-        self, node: Node, path: str, what: str, max_length: int | None = None
-    ) -> str | None:
-        """Read non-empty text, stripped of surrounding whitespace; ``what`` names it."""
-        value = _scalar_value(node)
-        if not isinstance(value, str):
-            message = f"{what} must be text, not {_describe(node)}"
-            if isinstance(node, ScalarNode) and value is not None:
-                message += " (put it in quotes)"
-            self.problem(_line(node), path, message)
-            return None
-        value = value.strip()
-        if not value:
-            self.problem(_line(node), path, f"{what} is empty")
-            return None
-        if max_length is not None and len(value) > max_length:
-            message = f"{what} is too long: {len(value)} characters, at most {max_length}"
-            self.problem(_line(node), path, message)
-            return None
-        return value
+    # -- catalogue values --------------------------------------------------------------
 
     def read_text(self, node: Node, path: str, max_length: int | None = None) -> Text | None:
         """Read a ``{de: ..., en: ...}`` mapping into a :class:`Text`; both are required."""
@@ -412,46 +146,18 @@ class _Reader:
                     values[lang], f"{path}.{lang}", f"{name} text", max_length
                 )
             else:
-                self.problem(_line(node), path, f"missing {name} text")
+                self.problem(node_line(node), path, f"missing {name} text")
                 texts[lang] = None
         if texts["de"] is None or texts["en"] is None:
             return None
         return Text(texts["de"], texts["en"])
-
-    def read_bool(self, node: Node, path: str) -> bool | None:
-        value = _scalar_value(node)
-        if isinstance(value, bool):
-            return value
-        self.problem(_line(node), path, "must be true or false")
-        return None
-
-    def read_int(self, node: Node, path: str, low: int, high: int, message: str) -> int | None:
-        """Read a YAML integer from ``low`` to ``high``; booleans, floats and text are refused."""
-        value = _scalar_value(node)
-        if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
-            return value
-        self.problem(_line(node), path, message)
-        return None
-
-    def read_number(self, node: Node, path: str, message: str) -> Decimal | None:
-        """Read a finite YAML int or float as a Decimal (floats via ``Decimal(str(value))``).
-
-        Booleans, quoted numbers, NaN and infinities are refused with ``message``.
-        """
-        value = _scalar_value(node)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return Decimal(value)
-        if isinstance(value, float) and value - value == 0:  # neither NaN nor infinite
-            return Decimal(str(value))
-        self.problem(_line(node), path, message)
-        return None
 
     def read_percent(self, node: Node, path: str) -> Decimal | None:
         """Read a number from 0 to 100."""
         message = "must be a number from 0 to 100"
         number = self.read_number(node, path, message)
         if number is not None and not 0 <= number <= 100:
-            self.problem(_line(node), path, message)
+            self.problem(node_line(node), path, message)
             return None
         return number
 
@@ -465,10 +171,10 @@ class _Reader:
             return None
         exponent = number.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < -VALUE_PLACES:
-            self.problem(_line(node), path, f"must have at most {VALUE_PLACES} decimal places")
+            self.problem(node_line(node), path, f"must have at most {VALUE_PLACES} decimal places")
             return None
         if abs(number) >= VALUE_LIMIT:
-            self.problem(_line(node), path, "must be less than 1,000,000,000,000")
+            self.problem(node_line(node), path, "must be less than 1,000,000,000,000")
             return None
         return number
 
@@ -478,10 +184,10 @@ class _Reader:
         """Read the whole document."""
         if not isinstance(node, MappingNode):
             self.problem(
-                _line(node),
+                node_line(node),
                 "",
                 "the catalogue must be a mapping of keys (key, version, title, rules, "
-                f"categories), not {_describe(node)}",
+                f"categories), not {describe(node)}",
             )
             return None
         values = self.read_mapping(
@@ -513,7 +219,7 @@ class _Reader:
         rules = self.rules(values["rules"]) if "rules" in values else Rules()
         if "categories" in values:
             categories = self.categories(values["categories"])
-        if _missing(key, version, title, rules, categories):
+        if any_missing(key, version, title, rules, categories):
             return None
         return Catalog(
             key=key,
@@ -546,7 +252,7 @@ class _Reader:
                 settings[name] = self.read_int(values[name], f"rules.{name}", low, high, message)
         if "report_bands" in values:
             settings["report_bands"] = self.report_bands(values["report_bands"])
-        if _missing(*settings.values()):
+        if any_missing(*settings.values()):
             return None
         return Rules(**settings)  # type: ignore[arg-type]
 
@@ -561,7 +267,7 @@ class _Reader:
             before, band = bands[index - 1], bands[index]
             if band.minimum >= before.minimum:
                 self.problem(
-                    _line(_value_node(node.value[index], "minimum")),
+                    node_line(value_node(node.value[index], "minimum")),
                     f"{path}[{index}].minimum",
                     f"report bands must decrease: minimum {band.minimum} "
                     f"is not below {before.minimum}",
@@ -588,11 +294,11 @@ class _Reader:
             node, "categories", self.category, "must contain at least one category"
         )
         weights = self.category_weights
-        if weights and not _missing(*weights):
+        if weights and not any_missing(*weights):
             total = sum(weights)  # type: ignore[arg-type]  # no None left
             if total != 100:
                 message = f"category weights sum to {total}, must be 100"
-                self.problem(_line(node), "categories", message)
+                self.problem(node_line(node), "categories", message)
                 return None
         return categories
 
@@ -624,7 +330,7 @@ class _Reader:
                 lambda item, item_path: self.criterion(item, item_path, code),
                 "must contain at least one criterion",
             )
-        if _missing(unique_code, title, weight, criteria):
+        if any_missing(unique_code, title, weight, criteria):
             return None
         return Category(code=unique_code, title=title, weight=weight, criteria=tuple(criteria))
 
@@ -634,9 +340,9 @@ class _Reader:
         """Record ``code`` as used; a second use is a problem naming the first line."""
         if code in first_lines:
             message = f'duplicate {kind} code "{code}" (first at line {first_lines[code]})'
-            self.problem(_line(node), path, message)
+            self.problem(node_line(node), path, message)
             return None
-        first_lines[code] = _line(node)
+        first_lines[code] = node_line(node)
         return code
 
     def criterion(self, node: Node, path: str, category_code: str | None) -> Criterion | None:
@@ -661,11 +367,11 @@ class _Reader:
                 parts[name] = self.read_text(values[name], f"{path}.{name}")
         scoring_type = None
         if "type" in values:
-            raw = _scalar_value(values["type"])
+            raw = scalar_value(values["type"])
             if isinstance(raw, str) and raw in {t.value for t in ScoringType}:
                 scoring_type = ScoringType(raw)
             else:
-                self.problem(_line(values["type"]), f"{path}.type", TYPE_MESSAGE)
+                self.problem(node_line(values["type"]), f"{path}.type", TYPE_MESSAGE)
             parts["type"] = scoring_type
         if "weight" in values:
             parts["weight"] = self.read_int(
@@ -676,7 +382,7 @@ class _Reader:
                 parts[name] = self.read_bool(values[name], f"{path}.{name}")
         if parts.get("knockout") and parts.get("na_allowed"):
             self.problem(
-                _line(values["na_allowed"]),
+                node_line(values["na_allowed"]),
                 f"{path}.na_allowed",
                 "a knock-out criterion cannot allow N/A",
             )
@@ -687,7 +393,7 @@ class _Reader:
             for name in ("unit", "minimum", "maximum", "bands"):
                 if name in values:
                     self.problem(
-                        _line(values[name]),
+                        node_line(values[name]),
                         f"{path}.{name}",
                         f'only allowed for criteria of type "{ScoringType.NUMBER.value}"',
                     )
@@ -695,7 +401,7 @@ class _Reader:
         complete = all(
             key in parts for key in ("code", "title", "guidance", "evidence", "type", "weight")
         )
-        if not complete or _missing(*parts.values()):
+        if not complete or any_missing(*parts.values()):
             return None
         return Criterion(**parts)  # type: ignore[arg-type]
 
@@ -712,7 +418,7 @@ class _Reader:
         match = CRITERION_CODE_PATTERN.fullmatch(code)  # matches: read_word checked it
         if category_code is not None and match and match.group("letters") != category_code:
             message = f'must start with its category code "{category_code}" followed by digits'
-            self.problem(_line(node), path, message)
+            self.problem(node_line(node), path, message)
             return None
         return self.unique(code, node, path, "criterion", self.criterion_lines)
 
@@ -727,13 +433,13 @@ class _Reader:
         if "bands" in values:
             bands = self.bands(values["bands"], f"{path}.bands")
         else:
-            self.problem(_line(node), path, 'missing required key "bands" (for type "number")')
+            self.problem(node_line(node), path, 'missing required key "bands" (for type "number")')
         parts["bands"] = bands
         if "minimum" in values:
             minimum = self.read_value(values["minimum"], f"{path}.minimum")
             if minimum is not None and bands and minimum != bands[0].start:
                 self.problem(
-                    _line(values["minimum"]),
+                    node_line(values["minimum"]),
                     f"{path}.minimum",
                     f"must equal the first band's start, {bands[0].start}",
                 )
@@ -743,7 +449,7 @@ class _Reader:
             maximum = self.read_value(values["maximum"], f"{path}.maximum")
             if maximum is not None and bands and maximum <= bands[-1].start:
                 self.problem(
-                    _line(values["maximum"]),
+                    node_line(values["maximum"]),
                     f"{path}.maximum",
                     f"must be above the last band's start, {bands[-1].start}",
                 )
@@ -757,21 +463,21 @@ class _Reader:
         if bands is None:
             return None
         if len(bands) < 2:
-            self.problem(_line(node), path, "must have at least 2 bands")
+            self.problem(node_line(node), path, "must have at least 2 bands")
             return None
         increasing = True
         for index in range(1, len(bands)):
             before, band = bands[index - 1], bands[index]
             if band.start <= before.start:
                 self.problem(
-                    _line(_value_node(node.value[index], "start")),
+                    node_line(value_node(node.value[index], "start")),
                     f"{path}[{index}].start",
                     f"bands must increase: start {band.start} is not above {before.start}",
                 )
                 increasing = False
             if band.points <= before.points:
                 self.problem(
-                    _line(_value_node(node.value[index], "points")),
+                    node_line(value_node(node.value[index], "points")),
                     f"{path}[{index}].points",
                     f"band points must increase: {band.points} is not above {before.points}",
                 )

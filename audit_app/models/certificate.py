@@ -27,6 +27,21 @@ class CertificateStatus(StrEnum):
     INVALIDATED = "invalidated"  # its audit was reopened
 
 
+class PublicStatus(StrEnum):
+    """A certificate's status as the public sees it: the stored one, or what its dates say.
+
+    Worked out by ``services.certificates.public_status``; never stored.
+    """
+
+    VALID = "valid"
+    EXPIRING = "expiring"  # valid, ends within the next 12 months
+    EXPIRED = "expired"  # valid as stored, past its end date
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+    INVALID = "invalid"  # stored as invalidated (its audit was reopened)
+
+
 class Certificate(Base):
     __tablename__ = "certificates"
     __table_args__ = (

@@ -274,6 +274,12 @@ FIELDS = (
     "contact_email", "contact_phone", "member_since", "active",
 )
 
+
+def stored_values(centre: Centre) -> dict[str, Any]:
+    """The centre's stored values by field name, typed as stored (int, Decimal, date, bool)."""
+    return {key: getattr(centre, key) for key in FIELDS}
+
+
 FIRST_FOUNDING_YEAR = 1950
 #: The text fields with their limit in :data:`audit_app.services.inputs.LIMITS`.
 TEXT_FIELDS = ("name", "operating_company", "street", "city", "contact_name", "contact_email",

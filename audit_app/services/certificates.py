@@ -16,7 +16,16 @@ from sqlalchemy.orm import joinedload
 
 from .. import storage
 from ..extensions import db
-from ..models import Audit, Certificate, CertificateStatus, Event, EventAction, User, utcnow
+from ..models import (
+    Audit,
+    Certificate,
+    CertificateStatus,
+    Event,
+    EventAction,
+    PublicStatus,
+    User,
+    utcnow,
+)
 from ..scoring import Severity
 from ..workflow import Decision
 from . import events
@@ -312,12 +321,14 @@ def today_in_berlin() -> date:
     return datetime.now(BERLIN).date()
 
 
-def public_status(certificate: Certificate, today: date) -> str:
-    """valid / expiring / expired / suspended / withdrawn / superseded / invalid."""
+def public_status(certificate: Certificate, today: date) -> PublicStatus:
+    """The status as the public sees it on ``today`` (see :class:`PublicStatus`)."""
     status = certificate.effective_status(today)
     if status == CertificateStatus.VALID.value and certificate.valid_until <= add_years(today, 1):
-        return "expiring"  # still valid, ends within the next 12 months
-    return "invalid" if status == CertificateStatus.INVALIDATED.value else status
+        return PublicStatus.EXPIRING  # still valid, ends within the next 12 months
+    if status == CertificateStatus.INVALIDATED.value:
+        return PublicStatus.INVALID
+    return PublicStatus(status)
 
 
 #: Status changes whose date the public page and the marked copies name.
@@ -465,29 +476,3 @@ def verification_record(info: dict) -> dict:
         "pdf_sha256_en": info["pdf_sha256_en"],
         "superseded_by": info["superseded_by"],
     }
-
-
-#: The public status in words (pages show colour *and* these words).
-STATUS_WORDS = {
-    "valid": _l("valid"),
-    "expiring": _l("expiring soon"),
-    "expired": _l("expired"),
-    "suspended": _l("suspended"),
-    "withdrawn": _l("withdrawn"),
-    "superseded": _l("superseded"),
-    "invalid": _l("invalid"),
-}
-STATUS_EXPLAINED = {
-    "valid": _l("The centre holds the quality label."),
-    "expiring": _l("The centre holds the quality label; its validity ends within the next 12 months."),
-    "expired": _l("The validity of this certificate has ended."),
-    "suspended": _l("This certificate is suspended: the label does not hold at present."),
-    "withdrawn": _l("This certificate has been withdrawn: the label does not hold."),
-    "superseded": _l("This certificate has been replaced by a newer one."),
-    "invalid": _l("This certificate is not valid."),
-}
-
-
-def status_label(status: str) -> str:
-    """The public status in the request's language."""
-    return str(STATUS_WORDS.get(status, status))

@@ -169,3 +169,53 @@ def test_an_unreachable_database_is_a_json_503(api, people, monkeypatch):
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "service_unavailable"
     assert response.headers["Retry-After"] == "5"
+
+
+# --- the token's user as flask_login's current_user ---------------------------------------
+
+
+def test_a_token_with_a_browser_session_of_someone_else_acts_as_the_token_user(
+        client, auth, make_user, make_token):
+    """The session never wins over the token, and the API writes no session cookie."""
+    browser_user = make_user("admin", email="admin@sitzung-api.de")
+    token_user = make_user("auditor", name="Özlem Yıldız")
+    assert auth.login(browser_user.email).status_code == 302
+    response = client.get("/api/v1/me",
+                          headers={"Authorization": f"Bearer {make_token(token_user)}"})
+    assert response.status_code == 200
+    assert response.get_json()["id"] == token_user.id
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_token_user_is_set_through_the_public_helper(app, api, people):
+    """Flask-Login's private methods are not called, and its signal says who signed in."""
+    import inspect
+
+    from flask_login import user_loaded_from_request
+
+    from audit_app.api import auth as api_auth
+
+    assert "login_manager._" not in inspect.getsource(api_auth)
+    received = []
+
+    def note(sender, user):
+        received.append(user.id)
+
+    user, token = people["auditor"]
+    with user_loaded_from_request.connected_to(note, app):
+        assert api.get("/me", token=token).status_code == 200
+    assert received == [user.id]
+
+
+def test_current_user_reads_what_the_helper_sets(app, make_user):
+    """Guards the one place that knows where Flask-Login keeps the user (a Flask-Login
+    upgrade that moves it fails here, not in production)."""
+    from flask_login import current_user
+
+    from audit_app.request_user import loaded_request_user, set_request_user
+
+    user = make_user("lead")
+    with app.test_request_context("/api/v1/me"):
+        assert loaded_request_user() is None
+        set_request_user(user)
+        assert current_user.id == user.id and loaded_request_user() is user

@@ -57,3 +57,44 @@ def test_the_description_is_served_and_the_docs_page_renders_it(app, client, bac
         assert "PUT /audits/{audit_id}/assessments/{code}" in html
         assert 'id="schema-Assessment"' in html
         assert 'src="http' not in html and 'href="http' not in html  # nothing from a CDN
+
+
+def test_every_body_and_response_schema_is_generated_from_a_model():
+    """No hand-written schema: every component is a pydantic model's generated schema, every
+    JSON response and request body refers to one, and openapi.py writes no object schema."""
+    import ast
+    from pathlib import Path
+
+    from audit_app.api import openapi as openapi_module
+    from audit_app.api.components import referenced_components
+    from audit_app.api.responses import RESPONSES, response_schemas
+    from audit_app.api.schemas import BODIES, body_schemas
+
+    document = spec()
+    assert document["components"]["schemas"] == {**body_schemas(), **response_schemas()}
+    responses, bodies = {m.__name__ for m in RESPONSES}, set(BODIES)
+    for path, ops in document["paths"].items():
+        for method, op in ops.items():
+            for status, response in op["responses"].items():
+                for media, content in response.get("content", {}).items():
+                    if media != "application/json":
+                        continue  # PDFs and the /docs page
+                    schema = content["schema"]
+                    assert set(schema) == {"$ref"}, f"{method} {path} {status}: {schema}"
+                    assert referenced_components(schema) <= responses, f"{method} {path} {status}"
+            if "requestBody" in op:
+                schema = op["requestBody"]["content"]["application/json"]["schema"]
+                assert set(schema) == {"$ref"} and referenced_components(schema) <= bodies
+    source = ast.parse(Path(openapi_module.__file__).read_text(encoding="utf-8"))
+    shapes = {"properties", "additionalProperties", "allOf", "anyOf", "oneOf", "items"}
+    written = [node.lineno for node in ast.walk(source) if isinstance(node, ast.Dict)
+               and shapes & {k.value for k in node.keys if isinstance(k, ast.Constant)}]
+    assert written == [], f"hand-written schema shapes in openapi.py at lines {written}"
+
+
+def test_response_models_send_exactly_the_centre_fields_of_the_service():
+    """The centre's JSON and the service's editable fields are one list."""
+    from audit_app.api.responses import Centre
+    from audit_app.services.centres import FIELDS
+
+    assert set(Centre.model_fields) - {"id", "label_status", "label_until"} == set(FIELDS)

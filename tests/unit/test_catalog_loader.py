@@ -26,6 +26,7 @@ from audit_app.catalog import (
     parse_catalog,
 )
 from audit_app.catalog import loader as loader_module
+from audit_app.catalog import yaml_reader as reader_module
 
 REPO = Path(__file__).resolve().parents[2]
 REAL_FILE = REPO / "criteria" / "aiz-2026.yaml"
@@ -209,7 +210,7 @@ def test_real_catalogue_source_and_checksum(real):
 
 
 def test_real_catalogue_is_the_same_with_and_without_libyaml(real, monkeypatch):
-    monkeypatch.setattr(loader_module, "_YamlLoader", loader_module._PureYamlLoader)
+    monkeypatch.setattr(reader_module, "_YamlLoader", reader_module._PureYamlLoader)
     assert load_catalog(REAL_FILE) == real
 
 
@@ -865,8 +866,8 @@ def test_mapping_without_any_known_key():
 def yaml_loader(request, monkeypatch):
     """Run a test with libyaml's parser and with PyYAML's pure-Python one."""
     if request.param == "pure-python":
-        monkeypatch.setattr(loader_module, "_YamlLoader", loader_module._PureYamlLoader)
-    elif not hasattr(loader_module, "_FastYamlLoader"):
+        monkeypatch.setattr(reader_module, "_YamlLoader", reader_module._PureYamlLoader)
+    elif not hasattr(reader_module, "_FastYamlLoader"):
         pytest.skip("PyYAML is built without libyaml")
 
 
@@ -976,8 +977,9 @@ def test_problems_in_a_file_name_the_file(tmp_path):
     )
 
 
-def test_loader_is_pure():
-    tree = ast.parse(Path(loader_module.__file__).read_text(encoding="utf-8"))
+@pytest.mark.parametrize("module", [loader_module, reader_module], ids=["loader", "yaml_reader"])
+def test_loader_is_pure(module):
+    tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
     imported = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

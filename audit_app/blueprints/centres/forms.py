@@ -20,17 +20,13 @@ from wtforms import (
     URLField,
 )
 
+from ...labels import LABEL_STATUS_WORDS
 from ...models import FEDERAL_STATES, Centre
-from ...services.centres import FIELDS, NAME_FIELDS, SORTS, LabelStatus
+from ...services.centres import FIELDS, NAME_FIELDS, SORTS, LabelStatus, stored_values
 from ...services.inputs import LIMITS
 from ..forms import ServiceForm
 
-LABEL_STATUS_CHOICES = [
-    (LabelStatus.VALID.value, _l("valid")),
-    (LabelStatus.EXPIRING.value, _l("expiring within 12 months")),
-    (LabelStatus.EXPIRED.value, _l("expired or not valid")),
-    (LabelStatus.NEVER.value, _l("never awarded")),
-]
+LABEL_STATUS_CHOICES = [(status.value, words.long) for status, words in LABEL_STATUS_WORDS.items()]
 
 
 def _state_choices(empty_label) -> list[tuple[str, Any]]:
@@ -150,7 +146,7 @@ class CentreForm(ServiceForm):
     @staticmethod
     def values_of(centre: Centre) -> dict[str, Any]:
         """The centre's stored values as the form shows them (decimal comma in German)."""
-        values = {key: getattr(centre, key) for key in FIELDS}
+        values = stored_values(centre)
         for key in ("founded_year", "space_m2", "tenant_count", "staff_count"):
             values[key] = "" if values[key] is None else str(values[key])
         if centre.occupancy_percent is not None:

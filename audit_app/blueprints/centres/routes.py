@@ -10,29 +10,13 @@ from ...extensions import db
 from ...models import Centre
 from ...permissions import can_manage_centres
 from ...services import access, centres
-from ...services.centres import CSV_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, LabelStatus
+from ...services.centres import CSV_COLUMNS, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from ...services.errors import ServiceError, ValidationFailed
 from ...services.inputs import parse_page
 from ...templating import current_lang
 from . import bp
 from .forms import CentreFilterForm, CentreFilters, CentreForm, ImportConfirmForm, ImportUploadForm
 
-#: Words for the label status (always shown with its colour, never colour alone).
-LABEL_STATUS_WORDS = {
-    LabelStatus.VALID: _l("valid"),
-    LabelStatus.EXPIRING: _l("expiring"),
-    LabelStatus.EXPIRED: _l("expired"),
-    LabelStatus.NEVER: _l("never awarded"),
-}
-#: A certificate's status as the public sees it ("expired" follows from the dates).
-CERTIFICATE_STATUS_WORDS = {
-    "valid": _l("valid"),
-    "expired": _l("expired"),
-    "suspended": _l("suspended"),
-    "withdrawn": _l("withdrawn"),
-    "superseded": _l("superseded"),
-    "invalidated": _l("invalidated"),
-}
 #: What each CSV column holds, for the import page.
 CSV_COLUMN_HINTS = {
     "name": _l("required; at most 200 characters; must not exist yet"),
@@ -53,12 +37,6 @@ CSV_COLUMN_HINTS = {
     "member_since": _l("date, DD.MM.YYYY or YYYY-MM-DD"),
     "active": _l("ja/nein or yes/no; empty means yes"),
 }
-
-
-@bp.context_processor
-def _words():
-    return {"label_status_words": LABEL_STATUS_WORDS,
-            "certificate_status_words": CERTIFICATE_STATUS_WORDS}
 
 
 def _get_centre_or_404(centre_id: int) -> Centre:

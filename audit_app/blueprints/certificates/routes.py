@@ -3,6 +3,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ...extensions import db
+from ...labels import label
+from ...labels import label
 from ...permissions import is_lead
 from ...responses import pdf_response
 from ...services import access, documents
@@ -32,7 +34,7 @@ def download(number: str):
     # original stays byte-identical in storage (its hash is what verification shows).
     marked = service.marked_copy(certificate, lang, today)
     if marked is not None:
-        status = service.status_label(service.public_status(certificate, today))
+        status = label(service.public_status(certificate, today))
         return pdf_response(marked, f"{name}-{status.upper().replace(' ', '-')}-{certificate.number}.pdf")
     name = f"{name}-{certificate.number}.pdf"
     download = service.open_pdf(certificate, lang)
@@ -70,7 +72,7 @@ def change_status(number: str, action: str):
         return redirect(target)
     db.session.commit()
     flash(_("Certificate %(number)s: %(status)s.", number=certificate.number,
-            status=service.status_label(certificate.status.value)), "success")
+            status=label(certificate.status)), "success")
     return redirect(target)
 
 
@@ -86,7 +88,7 @@ def certificate_panel(audit) -> list[dict]:
         {
             "number": c.number,
             "status": service.public_status(c, today),
-            "status_words": service.status_label(service.public_status(c, today)),
+            "status_words": label(service.public_status(c, today)),
             "status_reason": c.status_reason,
             "valid_from": c.valid_from,
             "valid_until": c.valid_until,

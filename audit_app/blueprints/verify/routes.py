@@ -1,6 +1,7 @@
 from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from ...labels import label, public_status_explained
 from ...services import certificates as service
 from ...templating import localdate
 from . import bp
@@ -27,8 +28,8 @@ def show(number: str):
     if info is None:
         return render_template("verify/unknown.html", number=number,
                                title=_("Certificate not found")), 404
-    info["status_words"] = service.status_label(info["status"])
-    info["status_explained"] = str(service.STATUS_EXPLAINED[info["status"]])
+    info["status_words"] = label(info["status"])
+    info["status_explained"] = public_status_explained(info["status"])
     info["valid_from_text"] = localdate(info["valid_from"])
     info["valid_until_text"] = localdate(info["valid_until"])
     info["status_since_text"] = localdate(info["status_since"]) if info["status_since"] else ""

@@ -1,0 +1,246 @@
+"""Audits: list, plan, one audit, answers, reviews, workflow steps, score, trail, report."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from ... import permissions as perm
+from ...errors import ApiError
+from ...extensions import db
+from ...labels import refusal_message
+from ...models import Audit, CatalogVersion, Centre, User
+from ...services import access
+from ...services import audits as audit_service
+from ...services import checklist as checklist_service
+from ...services.errors import TransitionRefused, ValidationFailed, VersionConflict
+from ...services.scoring import score_audit, score_audits
+from ...storage.http import send_download
+from ...templating import current_lang
+from ...workflow import AuditStatus, RefusalCode
+from .. import bp, responses, schemas
+from ..helpers import (
+    ID,
+    api_user,
+    json_body,
+    page_args,
+    path_segment,
+    query_choice,
+    query_int,
+    require,
+    respond,
+    validation_error,
+)
+from ..schemas import parse_body
+
+
+def _audit_or_404(audit_id: int) -> Audit:
+    """The audit with centre, catalogue and team, if the user may see it (same rule as pages)."""
+    return access.visible_audit(audit_id, api_user())
+
+
+def _detail(audit: Audit) -> responses.AuditDetail:
+    return responses.AuditDetail.of(audit, checklist_service.audit_sheet(audit), api_user())
+
+
+@bp.route("/audits")
+def audits():
+    """The audits the user may see, newest first; filters ``centre_id`` and ``status``."""
+    centre_id = query_int("centre_id")
+    status = query_choice("status", [s.value for s in AuditStatus])
+    page, per_page = page_args()
+    result = audit_service.list_audits(
+        api_user(), audit_service.AuditFilters(status=AuditStatus(status) if status else None,
+                                               centre_id=centre_id),
+        page, per_page, clamp=False)
+    scores = score_audits(result.items)
+    return respond(responses.AuditPage(
+        items=[responses.AuditSummary.of(a, scores[a.id]) for a in result.items], page=page,
+        per_page=per_page, total=result.total))
+
+
+
+@bp.route("/audits", methods=["POST"])
+def plan_audit():
+    """Plan an audit (working-group leads): centre, catalogue version, kind, dates, team."""
+    user = api_user()
+    require(perm.can_plan_audits(user))
+    body = parse_body(schemas.PlanAudit, json_body())
+    centre_id, key, version = body.centre_id, body.catalog_key, body.catalog_version
+    lead_id, auditor_ids, guest_id = body.lead_auditor_id, body.auditor_ids, body.guest_auditor_id
+    errors = {}
+    centre = db.session.get(Centre, centre_id)
+    if centre is None:
+        errors["centre_id"] = _("unknown centre")
+    catalog_row = db.session.scalar(
+        sa.select(CatalogVersion).where(CatalogVersion.key == key, CatalogVersion.version == version))
+    if catalog_row is None:
+        errors["catalog_version"] = _("unknown catalogue version")
+    people = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_([lead_id, *auditor_ids, *([guest_id] if guest_id else [])]))
+        .options(selectinload(User.role_rows))
+    )}
+    if lead_id not in people:
+        errors["lead_auditor_id"] = _("unknown user")
+    if any(i not in people for i in auditor_ids):
+        errors["auditor_ids"] = _("unknown user")
+    if guest_id and guest_id not in people:
+        errors["guest_auditor_id"] = _("unknown user")
+    if errors:
+        raise ApiError(422, "validation_failed", None, fields=errors)
+    try:
+        audit = audit_service.plan_audit(
+            centre=centre, catalog=catalog_row, kind=body.kind, planned_on=body.planned_on,
+            visit_on=body.visit_on, due_on=body.due_on, lead_auditor=people[lead_id],
+            auditors=[people[i] for i in auditor_ids],
+            guest=people[guest_id] if guest_id else None, actor=user,
+        )
+    except ValidationFailed as exc:
+        raise validation_error(exc, {"team": "auditor_ids", "auditors": "auditor_ids",
+                                "guest": "guest_auditor_id",
+                                "catalog": "catalog_version"}) from None
+    db.session.commit()
+    return respond(_detail(_audit_or_404(audit.id)), 201,
+                   location=url_for("api.audit", audit_id=audit.id))
+
+
+@bp.route(f"/audits/<{ID}:audit_id>")
+def audit(audit_id: int):
+    """One audit: status, team, dates, every assessment with its version, the score, actions."""
+    return respond(_detail(_audit_or_404(audit_id)))
+
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/assessments/<code>", methods=["PUT"])
+def save_assessment(audit_id: int, code: str):
+    """Store the team's answer for one criterion; 409 with the stored one when ``version`` is stale."""
+    user = api_user()
+    audit = _audit_or_404(audit_id)
+    if audit.team_role_of(user.id) is None:
+        raise ApiError(403)
+    if not perm.can_edit_assessments(user, audit):
+        raise ApiError(409, "not_editable", _("This audit cannot be edited in its current status."))
+    assessment = audit_service.get_assessment(audit, path_segment(code, 10))
+    if assessment is None:
+        raise ApiError(404)
+    body = parse_body(schemas.AssessmentInput, json_body())
+    answer = audit_service.AnswerInput(
+        points=body.points, value=body.value, not_applicable=body.not_applicable,
+        na_reason=body.reason, comment=body.comment, finding=body.finding,
+        finding_severity=body.finding_severity.value if body.finding_severity else None,
+    )
+    version = body.version
+    try:
+        saved = audit_service.save_assessment(audit, code, answer, expected_version=version,
+                                              actor=user)
+    except VersionConflict as exc:
+        raise ApiError(409, "version_conflict", str(exc.message),
+                       extra={"current": responses.Assessment.of(code, exc.current)}) from None
+    except ValidationFailed as exc:
+        raise validation_error(exc, {"na_reason": "reason"}) from None
+    db.session.commit()
+    return respond(responses.Assessment.of(code, saved))
+
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/reviews/<code>", methods=["POST"])
+def review(audit_id: int, code: str):
+    """A working-group lead's review of one criterion: agree, or adjust with a reason."""
+    user = api_user()
+    audit = _audit_or_404(audit_id)
+    if not perm.is_lead(user):
+        raise ApiError(403)
+    if audit.team_role_of(user.id) is not None:
+        raise ApiError(403, RefusalCode.FOUR_EYES, refusal_message(RefusalCode.FOUR_EYES))
+    if not perm.can_review(user, audit):
+        raise ApiError(409, "not_under_review", _("This audit is not under review."))
+    if audit_service.get_assessment(audit, path_segment(code, 10)) is None:
+        raise ApiError(404)
+    body = parse_body(schemas.ReviewInput, json_body())
+    points, value, reason, agree = body.points, body.value, body.reason, body.agree
+    try:
+        saved = audit_service.adjust_assessment(audit, code, actor=user, points=points,
+                                                value=value, reason=reason, agree=agree)
+    except ValidationFailed as exc:
+        raise validation_error(exc) from None
+    db.session.commit()
+    return respond(responses.Assessment.of(code, saved))
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/reviews/agree-remaining", methods=["POST"])
+def agree_remaining(audit_id: int):
+    """A working-group lead agrees with every criterion not reviewed yet (adjustments stay)."""
+    user = api_user()
+    audit = _audit_or_404(audit_id)
+    if not perm.is_lead(user):
+        raise ApiError(403)
+    if audit.team_role_of(user.id) is not None:
+        raise ApiError(403, RefusalCode.FOUR_EYES, refusal_message(RefusalCode.FOUR_EYES))
+    if not perm.can_review(user, audit):
+        raise ApiError(409, "not_under_review", _("This audit is not under review."))
+    audit_service.agree_with_remaining(audit, actor=user)
+    db.session.commit()
+    return respond(_detail(audit))
+
+
+#: Refusal codes of the workflow → (HTTP status, the field a missing input belongs to).
+REFUSALS = {
+    RefusalCode.NOT_ALLOWED_FROM_STATUS: (409, None),
+    RefusalCode.FORBIDDEN: (403, None),
+    RefusalCode.FOUR_EYES: (403, None),
+    RefusalCode.INCOMPLETE: (422, "missing_criteria"),
+    RefusalCode.UNREVIEWED: (422, "unreviewed_criteria"),
+    RefusalCode.REASON_REQUIRED: (422, "note"),
+}
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/transitions", methods=["POST"])
+def transition(audit_id: int):
+    """Apply a workflow action: start, submit, begin_review, request_changes, resume, decide, reopen."""
+    user = api_user()
+    audit = _audit_or_404(audit_id)
+    body = parse_body(schemas.TransitionInput, json_body())
+    try:
+        audit_service.transition(audit, body.action, user, note=body.note,
+                                 decision=body.decision, override_reason=body.override_reason)
+    except TransitionRefused as exc:
+        status, field = REFUSALS.get(exc.refusal_code, (409, None))
+        message = refusal_message(exc.refusal_code, exc.details)
+        fields = {field: message} if field else {}
+        raise ApiError(status, exc.refusal_code, message, fields=fields,
+                       details=list(exc.details)) from None
+    except ValidationFailed as exc:
+        raise validation_error(exc) from None
+    db.session.commit()
+    return respond(_detail(audit))
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/score")
+def score(audit_id: int):
+    """The audit's score from the scoring engine (percents rounded down to one decimal)."""
+    audit = _audit_or_404(audit_id)
+    return respond(responses.Score.of(score_audit(audit)))
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/events")
+def events(audit_id: int):
+    """The audit trail, newest first."""
+    audit = _audit_or_404(audit_id)
+    page, per_page = page_args()
+    result = checklist_service.timeline_page(audit, page, per_page)
+    return respond(responses.EventPage(items=[responses.Event.of(e) for e in result.items],
+                                       page=page, per_page=per_page, total=result.total))
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/report.pdf")
+def report(audit_id: int):
+    """The audit report as PDF in the request's language: stored once decided, a draft before."""
+    from ...services import reports as report_service
+
+    audit = _audit_or_404(audit_id)
+    lang = current_lang()
+    download = report_service.open_report(audit, lang, actor=api_user())  # RenderFailed: 503
+    db.session.commit()  # a decided audit's first download stores its report
+    name = ("Auditbericht" if lang == "de" else "Audit-report") + f"-{audit.number}.pdf"
+    return send_download(download, mimetype="application/pdf", filename=name)
