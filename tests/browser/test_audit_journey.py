@@ -32,6 +32,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     sign_in(page, live_server, "auditorin@demo.aiz-audit.de")
     page.get_by_role("link", name=re.compile("A-2026-0009")).first.click()
     page.wait_for_url(re.compile(r".*/audits/\d+/checklist$"))
+    page.wait_for_load_state("load")
     audit_url = page.url.rsplit("/", 1)[0]
 
     # One save in place: D4 (yes/no). The page does not reload: a marker survives.
@@ -113,6 +114,7 @@ def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page
     page.set_viewport_size({"width": 768, "height": 1024})
     sign_in(page, live_server, "auditor4@demo.aiz-audit.de")
     page.get_by_role("link", name=re.compile("A-2026-0013")).first.click()
+    page.wait_for_load_state("load")  # the checklist's script is running before we type
     card = page.locator("#crit-C3")
     page.context.set_offline(True)
     card.get_by_label("Kommentar").fill("Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
