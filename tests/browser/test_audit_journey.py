@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import SAVED, ARTIFACTS, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     card.get_by_text("ja", exact=True).click()
     card.get_by_label("Kommentar").fill("Regel zur Verweildauer: max. 5 Jahre – im Mietvertrag § 3")
     card.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#crit-D4 [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.locator("#crit-D4 [data-testid=save-state]")).to_have_text(SAVED)
     assert page.evaluate("window.__marker") == "still here"
 
     # An N/A with its reason on G6 (first audit: no earlier recommendations).
@@ -49,7 +49,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     g6.get_by_label("Nicht anwendbar", exact=True).check()
     g6.get_by_label("Begründung für „nicht anwendbar“").fill("Erstaudit – keine früheren Empfehlungen.")
     g6.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#crit-G6 [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.locator("#crit-G6 [data-testid=save-state]")).to_have_text(SAVED)
 
     # One upload on A1: choosing the file uploads it.
     pdf = tmp_path / "Gesellschaftsvertrag_Münster.pdf"
@@ -66,7 +66,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
         else:
             card.locator("input[name=points][value='3']").check()
         card.get_by_role("button", name="Speichern").click()
-        expect(page.locator(f"#crit-{code} [data-testid=save-state]")).to_contain_text("gespeichert")
+        expect(page.locator(f"#crit-{code} [data-testid=save-state]")).to_have_text(SAVED)
     expect(page.get_by_test_id("summary-answered")).to_have_text("40 von 40")
     screenshot(page, "checklist-tablet")
 
@@ -125,7 +125,7 @@ def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page
     card.locator("input[name=points][value='2']").check()
     # Back online: the card sends everything by itself.
     page.context.set_offline(False)
-    expect(page.locator("#crit-C3 [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.locator("#crit-C3 [data-testid=save-state]")).to_have_text(SAVED)
     expect(page.locator("#progress .progress-offline")).to_be_hidden()
     page.reload()
     expect(page.locator("#crit-C3 input[name=points][value='2']")).to_be_checked()
