@@ -98,6 +98,9 @@ TRANSITIONS: dict[tuple[AuditStatus, Action], AuditStatus] = {
     (AuditStatus.DOCUMENTS_REVIEWED, Action.START): AuditStatus.IN_PROGRESS,
 }
 
+#: The centre's steps: taken through the application's own forms and endpoints.
+CENTRE_ACTIONS = frozenset({Action.ACCEPT, Action.DECLINE, Action.SUBMIT_QUESTIONNAIRE,
+                            Action.COMPLETE_DOCUMENT_REVIEW})
 #: Statuses in which the audit team may change assessments (the first saved answer of a
 #: planned or document-reviewed audit starts it).
 EDITABLE_BY_TEAM = frozenset({AuditStatus.PLANNED, AuditStatus.DOCUMENTS_REVIEWED,
