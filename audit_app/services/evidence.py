@@ -37,7 +37,7 @@ ODP = FileKind("application/vnd.oasis.opendocument.presentation", (".odp",))
 OLE = FileKind("application/x-ole-storage", (".doc", ".xls", ".ppt"))
 
 ALLOWED_EXTENSIONS = sorted({e for k in (PDF, PNG, JPEG, HEIC, WEBP, DOCX, XLSX, PPTX, ODT, ODS, ODP, OLE) for e in k.extensions})
-_OLE_TYPES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+OLE_TYPES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
               ".ppt": "application/vnd.ms-powerpoint"}
 _OOXML = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
 _ODF = {ODT.media_type: ODT, ODS.media_type: ODS, ODP.media_type: ODP}
@@ -127,7 +127,7 @@ def check_file(filename: str, data: bytes, *, max_bytes: int) -> tuple[str, str]
     kind = sniff(data)
     if kind is None or ext not in kind.extensions:
         raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the content does not match the file type")})
-    return name, (_OLE_TYPES[ext] if kind is OLE else kind.media_type)
+    return name, (OLE_TYPES[ext] if kind is OLE else kind.media_type)
 
 
 def store_file(data: bytes, store: storage.Storage | None = None):
