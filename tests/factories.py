@@ -199,3 +199,30 @@ def answer_questionnaire(audit, contact, answers=None, *, files=True):
                                      actor=contact, max_bytes=10_000, today=APPLIED_ON)
     db.session.commit()
     return audit
+
+
+def ready_for_visit(audit, contact, *, lead_auditor=None, self_scores=None):
+    """Walk an accepted application to the visit (committed): the contact answers, scores
+    ``self_scores`` ({code: points | Decimal}) and submits; every required document is
+    marked present and the document review completed by the lead auditor."""
+    from audit_app.extensions import db
+    from audit_app.services import applications, centre_side
+    from audit_app.workflow import TeamRole
+
+    answer_questionnaire(audit, contact)
+    sheet = centre_side.self_sheet(audit)
+    for code, score in (self_scores or {}).items():
+        data = (centre_side.SelfInput(value=score) if isinstance(score, Decimal)
+                else centre_side.SelfInput(points=score))
+        centre_side.save_self_assessment(audit, code, data,
+                                         expected_version=sheet.items[code].row.version,
+                                         actor=contact)
+    applications.submit_questionnaire(audit, actor=contact, today=APPLIED_ON)
+    lead_auditor = lead_auditor or next(m.user for m in audit.members
+                                        if m.team_role is TeamRole.LEAD_AUDITOR)
+    for line in centre_side.centre_sheet(audit).documents:
+        centre_side.review_document(audit, line.document.key, status="present", note="",
+                                    actor=lead_auditor)
+    applications.complete_document_review(audit, actor=lead_auditor)
+    db.session.commit()
+    return audit
