@@ -41,6 +41,7 @@ from ...storage.http import send_download
 from ...templating import current_lang, localtime
 from ...workflow import RefusalCode
 from . import bp
+from .view_helpers import input_value
 from .forms import (
     AcceptForm,
     AnswerForm,
@@ -248,9 +249,10 @@ def save_answer(application_id: int, question_key: str):
         db.session.rollback()
         current = exc.current
         if _wants_json():
+            question = centre_side.centre_sheet(audit).questionnaire.question(question_key)
             return make_response(jsonify({
                 "status": "conflict", "version": current.version,
-                "current": "" if current.value is None else str(current.value)}), 409)
+                "current": input_value(question, current)}), 409)
         flash(_("Someone else has saved this answer in the meantime. Please check it and "
                 "save again."), "error")
         return _questionnaire_page(audit, status=409, overrides={

@@ -36,7 +36,7 @@ def answer_display(question: Question, value) -> str:
     return str(value)
 
 
-def _input_value(question: Question, answer) -> str:
+def input_value(question: Question, answer) -> str:
     """The stored answer as it goes into its field (no digit grouping: "3200", "91,5")."""
     if answer is None or answer.value is None:
         return ""
@@ -57,7 +57,7 @@ def question_state(line, overrides: dict) -> dict:
     override = overrides.get(line.question.key, {})
     answer = line.answer
     return {
-        "value": override["typed"] if "typed" in override else _input_value(line.question, answer),
+        "value": override["typed"] if "typed" in override else input_value(line.question, answer),
         "version": answer.version if answer is not None else 0,
         "errors": override.get("errors", {}),
         "missing": override.get("missing", False),
