@@ -105,6 +105,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .blueprints.admin import bp as admin_bp
+    from .blueprints.applications import bp as applications_bp
     from .blueprints.audits import bp as audits_bp
     from .blueprints.auth import bp as auth_bp
     from .blueprints.centres import bp as centres_bp
@@ -113,8 +114,8 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.ops import bp as ops_bp
     from .blueprints.verify import bp as verify_bp
 
-    for bp in (main_bp, auth_bp, centres_bp, audits_bp, admin_bp, certificates_bp, verify_bp,
-               ops_bp):
+    for bp in (main_bp, auth_bp, centres_bp, audits_bp, applications_bp, admin_bp,
+               certificates_bp, verify_bp, ops_bp):
         app.register_blueprint(bp)
     from .api import bp as api_bp  # JSON API v1: bearer tokens, no CSRF, JSON errors
 

@@ -75,3 +75,49 @@ def chart_for_result(result, catalog, lang: str, **texts) -> dict:
         for c in result.categories
     ]
     return category_chart(rows, pass_percent=catalog.rules.overall_minimum, lang=lang, **texts)
+
+
+#: Colours of the comparison chart: the centre's own view light, the audit's result dark
+#: (the legend and the numbers beside each bar say which is which, never colour alone).
+SELF_FILL = "#9cc3dd"
+AUDIT_FILL = "#0b5c8e"
+_PAIR_ROW = 44  # two bars and a gap per category
+_LEGEND = 22  # room above the first row for the legend
+
+
+def comparison_chart(categories: list[dict], *, lang: str, title: str, self_text: str,
+                     audit_text: str, dropped_text: str) -> dict:
+    """Two bars per category: the centre's self-assessment and the audit's result.
+
+    ``categories`` are dicts: code, title, self_percent, audit_percent (0-100 or None),
+    dropped. A missing percent (not scored, or dropped) draws no bar and says so in text.
+    All texts arrive translated.
+    """
+    bar_x = _LABEL_WIDTH + 10
+    top = _TOP + _LEGEND
+
+    def bar(percent, y, fill, prefix, dropped):
+        if percent is None or dropped:
+            return {"y": y, "width": 0.0, "fill": fill, "text_y": y + 12,
+                    "text": f"{prefix}: {dropped_text if dropped else format_percent(None, lang)}"}
+        shown = percent_1dp(Fraction(percent))
+        return {"y": y, "width": round(float(min(shown, Decimal(100)) / 100 * _BAR_WIDTH), 1),
+                "fill": fill, "text_y": y + 12,
+                "text": f"{prefix}: {format_percent(percent, lang)}"}
+
+    rows = []
+    for i, cat in enumerate(categories):
+        y = top + i * _PAIR_ROW
+        rows.append({
+            "label": _short(f"{cat['code']} {cat['title']}"), "text_y": y + 22,
+            "bars": [bar(cat["self_percent"], y + 4, SELF_FILL, self_text, False),
+                     bar(cat["audit_percent"], y + 21, AUDIT_FILL, audit_text, cat["dropped"])],
+        })
+    height = top + _PAIR_ROW * max(len(rows), 1) + 4
+    return {
+        "title": title, "width": bar_x + _BAR_WIDTH + _TEXT_WIDTH, "height": height,
+        "bar_x": bar_x, "bar_width": _BAR_WIDTH, "label_x": _LABEL_WIDTH, "rows": rows,
+        "text_x": bar_x + _BAR_WIDTH + 8, "top": top - 4,
+        "legend": [{"x": bar_x, "fill": SELF_FILL, "text": self_text},
+                   {"x": bar_x + 160, "fill": AUDIT_FILL, "text": audit_text}],
+    }

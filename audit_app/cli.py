@@ -31,11 +31,24 @@ def _catalog_files(folder: str) -> list[Path]:
     return sorted(Path(folder).glob("*.yaml"))
 
 
+#: Lines of :func:`import_all_catalogs` that warn (printed to standard error).
+WARNING = "WARNING: "
+
+
 def import_all_catalogs(folder: str) -> list[str]:
-    """Import every catalogue file of ``folder`` (activating new ones); lines to print."""
+    """Import every catalogue file of ``folder`` (activating new ones); lines to print.
+
+    A file whose key and version are stored already with *other* content is not imported
+    (a stored version never changes: audits and certificates name it): its line starts
+    with :data:`WARNING` and the stored version stays as it is.
+    """
     lines = []
     for path in _catalog_files(folder):
-        result = catalog_service.import_file(path, activate=True)
+        try:
+            result = catalog_service.import_file(path, activate=True)
+        except catalog_service.CatalogImportError as exc:
+            lines.append(f"{WARNING}{path.name}: {exc}; the stored version stays in use")
+            continue
         state = "imported" if result.created else "already present"
         lines.append(f"{result.catalog.label}: {state} ({path.name})")
     return lines
@@ -53,7 +66,10 @@ def init_command() -> None:
     db.session.commit()
     click.echo("Database is up to date.")
     for line in lines:
-        click.echo(line)
+        if line.startswith(WARNING):
+            click.secho(line, fg="yellow", err=True)
+        else:
+            click.echo(line)
 
 
 @catalog_cli.command("validate")

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from .models.catalog import CatalogStatus
+from .models.application import DocumentReviewStatus
 from .models.certificate import CertificateStatus, PublicStatus
 from .models.event import EventAction
 from .scoring import Outcome, Severity
@@ -30,6 +31,11 @@ class Words(NamedTuple):
 
 
 AUDIT_STATUS_LABELS = {
+    AuditStatus.APPLIED: _l("applied"),
+    AuditStatus.DECLINED: _l("application declined"),
+    AuditStatus.QUESTIONNAIRE_OPEN: _l("questionnaire open"),
+    AuditStatus.QUESTIONNAIRE_SUBMITTED: _l("questionnaire submitted"),
+    AuditStatus.DOCUMENTS_REVIEWED: _l("documents reviewed"),
     AuditStatus.PLANNED: _l("planned"),
     AuditStatus.IN_PROGRESS: _l("in progress"),
     AuditStatus.SUBMITTED: _l("submitted"),
@@ -65,6 +71,10 @@ ACTION_LABELS = {
     Action.RESUME: _l("Resume work"),
     Action.DECIDE: _l("Decide"),
     Action.REOPEN: _l("Reopen"),
+    Action.ACCEPT: _l("Accept and plan the audit"),
+    Action.DECLINE: _l("Decline the application"),
+    Action.SUBMIT_QUESTIONNAIRE: _l("Submit the questionnaire"),
+    Action.COMPLETE_DOCUMENT_REVIEW: _l("Complete the document review"),
 }
 ROLE_LABELS = {
     Role.ADMIN: _l("administrator"),
@@ -176,6 +186,18 @@ EVENT_LABELS = {
     EventAction.API_TOKEN_CREATED: _l("API token created"),
     EventAction.API_TOKEN_REVOKED: _l("API token revoked"),
     EventAction.REMINDER_SENT: _l("Renewal reminder sent"),
+    EventAction.AUDIT_APPLIED: _l("Audit applied for"),
+    EventAction.AUDIT_ACCEPT: _l("Application accepted, audit planned"),
+    EventAction.AUDIT_DECLINE: _l("Application declined"),
+    EventAction.AUDIT_SUBMIT_QUESTIONNAIRE: _l("Questionnaire submitted"),
+    EventAction.AUDIT_COMPLETE_DOCUMENT_REVIEW: _l("Document review completed"),
+    EventAction.ANSWER_SAVED: _l("Questionnaire answer saved"),
+    EventAction.SELF_ASSESSMENT_SAVED: _l("Self-assessment saved"),
+    EventAction.CENTRE_DOCUMENT_ADDED: _l("Document handed in"),
+    EventAction.CENTRE_DOCUMENT_REMOVED: _l("Document removed"),
+    EventAction.DOCUMENT_REVIEWED: _l("Document reviewed"),
+    EventAction.KEY_FIGURES_UPDATED: _l("Key figures updated from the questionnaire"),
+    EventAction.APPLICATION_MAIL_SENT: _l("E-mail sent to the centre"),
 }
 
 #: Which part of an audit's trail each event belongs to (the trail's filter). Every event
@@ -201,6 +223,12 @@ EVENT_GROUPS = {
     EventAction.PASSWORD_CHANGED: "admin", EventAction.PASSWORD_RESET: "admin",
     EventAction.API_TOKEN_CREATED: "admin", EventAction.API_TOKEN_REVOKED: "admin",
     EventAction.REMINDER_SENT: "documents",
+    EventAction.AUDIT_APPLIED: "centre", EventAction.AUDIT_ACCEPT: "workflow",
+    EventAction.AUDIT_DECLINE: "workflow", EventAction.AUDIT_SUBMIT_QUESTIONNAIRE: "workflow",
+    EventAction.AUDIT_COMPLETE_DOCUMENT_REVIEW: "workflow", EventAction.ANSWER_SAVED: "centre",
+    EventAction.SELF_ASSESSMENT_SAVED: "centre", EventAction.CENTRE_DOCUMENT_ADDED: "centre",
+    EventAction.CENTRE_DOCUMENT_REMOVED: "centre", EventAction.DOCUMENT_REVIEWED: "centre",
+    EventAction.KEY_FIGURES_UPDATED: "centre", EventAction.APPLICATION_MAIL_SENT: "centre",
 }
 
 #: The trail's filter, in the order offered: group → words.
@@ -210,6 +238,7 @@ TRAIL_GROUPS = {
     "workflow": _l("Workflow"),
     "files": _l("Evidence files"),
     "documents": _l("Certificates and reports"),
+    "centre": _l("The centre's application"),
 }
 
 FIELD_LABELS = {
@@ -279,6 +308,12 @@ def refusal_message(code: str, details: tuple[str, ...] = ()) -> str:
     if code is RefusalCode.UNREVIEWED:
         return _("Not every criterion has been reviewed yet (agreed with or adjusted): "
                  "%(codes)s.", codes=", ".join(details))
+    if code is RefusalCode.QUESTIONNAIRE_INCOMPLETE:
+        return _("The questionnaire is not complete yet. Missing answers: %(keys)s.",
+                 keys=", ".join(details))
+    if code is RefusalCode.DOCUMENTS_UNREVIEWED:
+        return _("Not every required document has been marked yet: %(keys)s.",
+                 keys=", ".join(details))
     return str(REFUSAL_MESSAGES[code])
 
 
@@ -293,4 +328,17 @@ REFUSAL_MESSAGES = {
     RefusalCode.FORBIDDEN: _l("You are not allowed to take this step."),
     RefusalCode.NOT_ALLOWED_FROM_STATUS: _l("This step is not possible in the audit's current "
                                             "status."),
+    RefusalCode.QUESTIONNAIRE_INCOMPLETE: _l("The questionnaire is not complete yet. Missing "
+                                             "answers: %(keys)s."),
+    RefusalCode.DOCUMENTS_UNREVIEWED: _l("Not every required document has been marked yet: "
+                                         "%(keys)s."),
 }
+
+#: The team's verdict on a handed-in document.
+DOCUMENT_REVIEW_LABELS = {
+    DocumentReviewStatus.PRESENT: _l("present"),
+    DocumentReviewStatus.INCOMPLETE: _l("incomplete"),
+    DocumentReviewStatus.MISSING: _l("missing"),
+}
+VOCABULARIES[DocumentReviewStatus] = DOCUMENT_REVIEW_LABELS
+LABELS.update(DOCUMENT_REVIEW_LABELS)

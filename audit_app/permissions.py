@@ -11,7 +11,15 @@ from flask import Flask, abort
 
 from .extensions import db
 from .models import Audit, AuditMember, Centre, User
-from .workflow import EDITABLE_BY_TEAM, REVIEWABLE, AuditStatus, Role, TeamRole
+from .workflow import (
+    DOCUMENT_REVIEW,
+    EDITABLE_BY_CENTRE,
+    EDITABLE_BY_TEAM,
+    REVIEWABLE,
+    AuditStatus,
+    Role,
+    TeamRole,
+)
 
 
 def _roles(user) -> frozenset[Role]:
@@ -108,6 +116,83 @@ def can_view_centre(user, centre: Centre) -> bool:
     return False
 
 
+# --- the centre's side: application, questionnaire, self-assessment, documents ---------------
+
+
+def is_centre_contact(user, audit: Audit) -> bool:
+    """A contact of the audited centre."""
+    return (Role.CONTACT in _roles(user) and user.centre_id is not None
+            and user.centre_id == audit.centre_id)
+
+
+def can_apply(user, centre: Centre | None = None) -> bool:
+    """A centre's contact applies for their own centre; the office (admins) and working-group
+    leads on any centre's behalf."""
+    if sees_everything(user):
+        return True
+    return Role.CONTACT in _roles(user) and user.centre_id is not None and (
+        centre is None or centre.id == user.centre_id)
+
+
+def can_view_application(user, audit: Audit) -> bool:
+    """The centre's own contacts (any status), the audit team, leads and admins; nobody
+    else (a foreign centre's application answers 404)."""
+    if sees_everything(user):
+        return True
+    if not _roles(user):
+        return False
+    return audit.team_role_of(user.id) is not None or is_centre_contact(user, audit)
+
+
+def can_answer_application(user, audit: Audit) -> bool:
+    """A working-group lead accepts (plans) or declines an application."""
+    return is_lead(user) and audit.status is AuditStatus.APPLIED
+
+
+def can_edit_questionnaire(user, audit: Audit) -> bool:
+    """The centre's contact, until the questionnaire is submitted (the self-assessment too)."""
+    return audit.status in EDITABLE_BY_CENTRE and is_centre_contact(user, audit)
+
+
+def can_submit_questionnaire(user, audit: Audit) -> bool:
+    return audit.status is AuditStatus.QUESTIONNAIRE_OPEN and is_centre_contact(user, audit)
+
+
+def can_hand_in_documents(user, audit: Audit, today) -> bool:
+    """The centre's contact: until the questionnaire is submitted, then until the visit
+    (the documents not marked present; :func:`services.centre_side.upload_problem`)."""
+    if not is_centre_contact(user, audit):
+        return False
+    if audit.status in EDITABLE_BY_CENTRE:
+        return True
+    return audit.status in DOCUMENT_REVIEW and today <= (audit.visit_on or audit.planned_on)
+
+
+def can_review_documents(user, audit: Audit) -> bool:
+    """The audit team marks the centre's documents before the visit."""
+    return audit.status in DOCUMENT_REVIEW and audit.team_role_of(user.id) is not None
+
+
+def can_complete_document_review(user, audit: Audit) -> bool:
+    return audit.status is AuditStatus.QUESTIONNAIRE_SUBMITTED and (
+        audit.team_role_of(user.id) is TeamRole.LEAD_AUDITOR or is_lead(user))
+
+
+def application_filter(user) -> sa.ColumnElement[bool]:
+    """SQL condition on ``Audit`` (joined with its application) for the applications
+    ``user`` may see: same rules as :func:`can_view_application`."""
+    if sees_everything(user):
+        return sa.true()
+    roles = _roles(user)
+    if not roles:
+        return sa.false()
+    conditions = [Audit.id.in_(sa.select(AuditMember.audit_id)
+                               .where(AuditMember.user_id == user.id))]
+    if Role.CONTACT in roles and user.centre_id is not None:
+        conditions.append(Audit.centre_id == user.centre_id)
+    return sa.or_(*conditions)
+
+
 def audit_filter(user) -> sa.ColumnElement[bool]:
     """SQL condition on ``Audit`` selecting the audits ``user`` may see (same rules as above)."""
     if sees_everything(user):
@@ -164,4 +249,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(PREDICATES)
 
 
-__all__ = ["User", *PREDICATES, "audit_filter", "centre_filter", "get_audit_or_404"]
+__all__ = ["User", *PREDICATES, "application_filter", "audit_filter", "centre_filter",
+           "get_audit_or_404"]

@@ -123,3 +123,106 @@ def full_answers(catalog, **overrides) -> dict:
             answers[criterion.code] = 3
     answers.update(overrides)
     return answers
+
+
+#: The day the centre's side is tested on ("today" is always an argument).
+APPLIED_ON = date(2026, 3, 2)
+
+#: Plausible answers for every question of criteria/aiz-2026.yaml (file questions: uploads).
+ANSWERS = {
+    "gruendungsjahr": "1986", "rechtsform_traeger": "Göttinger Innovations- und "
+    "Technologiezentrum GmbH", "gesellschafter": "Stadt Göttingen 51 %, Landkreis 49 %",
+    "unternehmensgegenstand": "Förderung von Existenzgründungen, Technologietransfer und "
+    "regionaler Wirtschaftsentwicklung („Zweck der Gesellschaft“)", "beirat": "yes",
+    "mietflaeche_gesamt": "8.400", "gruenderflaeche": "3.200", "auslastung": "91,5",
+    "kleinste_einheit": "18", "coworking_plaetze": "24", "mietdauer_monate": "36",
+    "miete_gruender": "7,50", "preisliste_stand": "01.01.2026", "anzahl_mieter": "74",
+    "anteil_junge_technologie": "64", "neuaufnahmen_quote": "14,5", "verweildauer_regel": "yes",
+    "beratungen_vorjahr": "120", "leistungsangebot": "Gründungsberatung, Coaching, Fördermittel",
+    "mieterzufriedenheit": "yes", "kooperationen_hochschulen": "6", "verbleib_region": "78",
+    "mitarbeitende": "9", "zentrumsleitung": "Dr. Jürgen Müller-Strauß, 100 %",
+    "jahresabschluss_geprueft": "yes", "kostendeckung": "82,5", "letztes_audit": "",
+}
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def make_application(centre=None, *, contact=None, kind=None, today=APPLIED_ON,
+                     preferred_from=date(2026, 4, 13), preferred_until=date(2026, 6, 30),
+                     message="Wir beantragen das Siegel „Anerkanntes Innovationszentrum“."):
+    """A committed application (status *applied*) of ``centre`` by its ``contact``."""
+    from audit_app.extensions import db
+    from audit_app.services import applications
+    from audit_app.workflow import AuditKind
+
+    centre = centre or make_centre()
+    contact = contact or make_user("contact", centre=centre)
+    audit = applications.apply(centre=centre, kind=kind or AuditKind.INITIAL,
+                               preferred_from=preferred_from, preferred_until=preferred_until,
+                               message=message, actor=contact, today=today)
+    db.session.commit()
+    return audit
+
+
+def accept_application(audit, *, lead=None, lead_auditor=None, auditors=None,
+                       planned_on=date(2026, 4, 20), visit_on=date(2026, 5, 12),
+                       due_on=date(2026, 5, 29)):
+    """Plan an application's audit (committed): a lead, a lead auditor and an auditor."""
+    from audit_app.extensions import db
+    from audit_app.services import applications
+
+    applications.accept(audit, actor=lead or make_user("lead"), planned_on=planned_on,
+                        visit_on=visit_on, due_on=due_on,
+                        lead_auditor=lead_auditor or make_user("auditor"),
+                        auditors=auditors or [make_user("auditor")])
+    db.session.commit()
+    return audit
+
+
+def answer_questionnaire(audit, contact, answers=None, *, files=True):
+    """Answer the questionnaire (``ANSWERS`` unless given) and hand in a file for each file
+    question and required document (committed)."""
+    from audit_app.extensions import db
+    from audit_app.services import centre_side
+
+    sheet = centre_side.centre_sheet(audit)
+    for key, raw in (ANSWERS if answers is None else answers).items():
+        answer = sheet.answers.get(key)
+        if answer is not None:
+            centre_side.save_answer(audit, key, raw, expected_version=answer.version,
+                                    actor=contact)
+    if files:
+        keys = [q.key for q in sheet.questionnaire.questions if q.type.value == "file"]
+        keys += [d.key for d in sheet.questionnaire.documents if d.required]
+        for key in keys:
+            centre_side.add_document(audit, key, filename=f"{key}-Übersicht.pdf", data=PDF,
+                                     actor=contact, max_bytes=10_000, today=APPLIED_ON)
+    db.session.commit()
+    return audit
+
+
+def ready_for_visit(audit, contact, *, lead_auditor=None, self_scores=None):
+    """Walk an accepted application to the visit (committed): the contact answers, scores
+    ``self_scores`` ({code: points | Decimal}) and submits; every required document is
+    marked present and the document review completed by the lead auditor."""
+    from audit_app.extensions import db
+    from audit_app.services import applications, centre_side
+    from audit_app.workflow import TeamRole
+
+    answer_questionnaire(audit, contact)
+    sheet = centre_side.self_sheet(audit)
+    for code, score in (self_scores or {}).items():
+        data = (centre_side.SelfInput(value=score) if isinstance(score, Decimal)
+                else centre_side.SelfInput(points=score))
+        centre_side.save_self_assessment(audit, code, data,
+                                         expected_version=sheet.items[code].row.version,
+                                         actor=contact)
+    applications.submit_questionnaire(audit, actor=contact, today=APPLIED_ON)
+    lead_auditor = lead_auditor or next(m.user for m in audit.members
+                                        if m.team_role is TeamRole.LEAD_AUDITOR)
+    for line in centre_side.centre_sheet(audit).documents:
+        centre_side.review_document(audit, line.document.key, status="present", note="",
+                                    actor=lead_auditor)
+    applications.complete_document_review(audit, actor=lead_auditor)
+    db.session.commit()
+    return audit

@@ -62,6 +62,23 @@ def build_world() -> dict:
         "contact_other": make_user("contact", email="contact-other@matrix.de", centre=other),
     }
     helper = make_user("auditor", email="helper@matrix.de")
+    # The audited centre's application (questionnaire open; auditor_on leads its team, one
+    # answer and one document handed in), and another centre's application still waiting
+    # for a working-group lead.
+    from audit_app.services import centre_side
+    from tests.factories import PDF, accept_application, make_application
+
+    application = make_application(audited, contact=users["contact_own"])
+    accept_application(application, lead=users["lead"], lead_auditor=users["auditor_on"],
+                       auditors=[helper])
+    answer = centre_side.centre_sheet(application).answers["gruenderflaeche"]
+    centre_side.save_answer(application, "gruenderflaeche", "3.200",
+                            expected_version=answer.version, actor=users["contact_own"])
+    handed_in = centre_side.add_document(
+        application, "gesellschaftsvertrag", filename="Gesellschaftsvertrag.pdf", data=PDF,
+        actor=users["contact_own"], max_bytes=10_000, today=application.planned_on)
+    waiting = make_application(other, contact=users["contact_other"])
+    db.session.commit()
     audit = make_audit(audited, lead=users["auditor_on"], auditors=[helper], answers={"A2": 2})
 
     # An earlier, decided audit of the same centre with its certificate.
@@ -83,7 +100,10 @@ def build_world() -> dict:
     values = {"audit_id": audit.id, "centre_id": audited.id, "evidence_id": evidence.id,
               "code": "A2", "user_id": helper.id, "catalog_id": catalog.id,
               "action": "start", "lang": "de", "number": number,
-              "decided_audit_id": decided.id, "key": catalog.key, "version": catalog.version}
+              "decided_audit_id": decided.id, "key": catalog.key, "version": catalog.version,
+              "application_id": application.id, "question_key": "gruenderflaeche",
+              "document_key": "gesellschaftsvertrag", "file_id": handed_in.id,
+              "waiting_application_id": waiting.id}
     return {"user_ids": {role: u.id for role, u in users.items()}, "values": values,
             "helper_id": helper.id, "decided_id": decided.id}
 

@@ -89,6 +89,16 @@ AUDIT_ID = _path_param("audit_id", ID)
 CENTRE_ID = _path_param("centre_id", ID)
 CODE = _path_param("code", TEXT, "A criterion code such as A1.")
 NUMBER = _path_param("number", TEXT, "A certificate number such as AIZ-2026-0007.")
+APPLICATION_ID = _path_param("application_id", ID, "The id of the audit the application began.")
+QUESTION_KEY = _path_param("question_key", TEXT, "A question's key, e.g. gruenderflaeche.")
+DOCUMENT_KEY = _path_param("document_key", TEXT, "A required document's or a file question's "
+                                                 "key, e.g. gesellschaftsvertrag.")
+FILE_ID = _path_param("file_id", ID)
+
+
+def _upload_body() -> dict:
+    return {"required": True,
+            "content": {"multipart/form-data": {"schema": _ref("DocumentUpload")}}}
 
 
 def _op(tag: str, summary: str, responses: dict, *, op_id: str, params=(), body: str | None = None,
@@ -218,6 +228,7 @@ def _paths() -> dict:
             "Audits", "The audit report (PDF, language by Accept-Language)",
             {"200": _pdf("The stored report of a decided audit, else a draft")},
             op_id="report", params=[AUDIT_ID], errors=(404, 503))},
+        **_application_paths(),
         "/certificates/{number}": {"get": _op(
             "Certificates", "A certificate", {"200": _ok("Certificate")}, op_id="certificate",
             params=[NUMBER], errors=(404,))},
@@ -230,6 +241,95 @@ def _paths() -> dict:
              "409": _error(409, "`status_change_refused`: not possible from its status.")},
             op_id="certificate_status", body="StatusChange", errors=(403, 404),
             params=[NUMBER, _path_param("action", _choice(STATUS_ACTIONS))])},
+    }
+
+
+def _file_media_types() -> list[str]:
+    """The media types a handed-in file is served with (those evidence accepts)."""
+    from ..services import evidence
+
+    kinds = [evidence.PDF, evidence.PNG, evidence.JPEG, evidence.HEIC, evidence.WEBP,
+             evidence.DOCX, evidence.XLSX, evidence.PPTX, evidence.ODT, evidence.ODS,
+             evidence.ODP]
+    return [k.media_type for k in kinds] + sorted(evidence.OLE_TYPES.values())
+
+
+def _application_paths() -> dict:
+    """The centre's side: applications, answers, self-assessment, documents, marks."""
+    tag = "Applications"
+    upload = _op(tag, "Hand in a file for a required document or a file question (the "
+                      "centre's contact)",
+                 {"201": _ok("HandedInFile", "Stored"),
+                  "409": _error(409, "`not_editable`: files can no longer be handed in for "
+                                     "this document (submitted, marked present, or after "
+                                     "the visit).")},
+                 op_id="upload_document", params=[APPLICATION_ID, DOCUMENT_KEY],
+                 errors=(400, 403, 404, 413, 422),
+                 description="multipart/form-data with the field `file`; the same checks as "
+                             "evidence (type from the content, size).")
+    upload["requestBody"] = _upload_body()
+    return {
+        "/applications": {
+            "get": _op(tag, "Applications the user may see, newest first",
+                       {"200": _ok("ApplicationPage")}, op_id="applications", params=PAGING),
+            "post": _op(tag, "Apply for an audit (a centre's contact for the own centre; leads "
+                             "and admins on a centre's behalf)",
+                        {"201": _ok("ApplicationDetail", "Created")}, op_id="apply",
+                        body="ApplicationInput", errors=(403,)),
+        },
+        "/applications/{application_id}": {"get": _op(
+            tag, "One application with answers, documents, self-assessment and its result",
+            {"200": _ok("ApplicationDetail")}, op_id="application", params=[APPLICATION_ID],
+            errors=(404,))},
+        "/applications/{application_id}/accept": {"post": _op(
+            tag, "Accept the application by planning the audit (working-group leads)",
+            {"200": _ok("ApplicationDetail", "Accepted; the questionnaire is open")},
+            op_id="accept_application", params=[APPLICATION_ID], body="AcceptApplication",
+            errors=(403, 404, 409))},
+        "/applications/{application_id}/decline": {"post": _op(
+            tag, "Decline the application with a reason (working-group leads)",
+            {"200": _ok("ApplicationDetail")}, op_id="decline_application",
+            params=[APPLICATION_ID], body="DeclineApplication", errors=(403, 404, 409))},
+        "/applications/{application_id}/answers/{question_key}": {"put": _op(
+            tag, "Save the centre's answer to one question",
+            {"200": _ok("QuestionnaireAnswer", "Stored, with its new version"),
+             "409": _error(409, "`version_conflict` (the stored answer is in `current`) or "
+                                "`not_editable` (submitted).", "AnswerConflict")},
+            op_id="save_answer", params=[APPLICATION_ID, QUESTION_KEY],
+            body="QuestionnaireAnswerInput", errors=(403, 404))},
+        "/applications/{application_id}/submit": {"post": _op(
+            tag, "Submit the questionnaire (the centre's contact)",
+            {"200": _ok("ApplicationDetail", "Submitted"),
+             "422": _error(422, "`questionnaire_incomplete` (details: the questions without "
+                                "an answer).")},
+            op_id="submit_questionnaire", params=[APPLICATION_ID], errors=(403, 404, 409))},
+        "/applications/{application_id}/self-assessment/{code}": {"put": _op(
+            tag, "Save the centre's own score of one criterion",
+            {"200": _ok("SelfScore", "Stored, with its new version"),
+             "409": _error(409, "`version_conflict` (the stored score is in `current`) or "
+                                "`not_editable` (submitted).", "SelfScoreConflict")},
+            op_id="save_self_assessment", params=[APPLICATION_ID, CODE],
+            body="SelfAssessmentInput", errors=(403, 404))},
+        "/applications/{application_id}/documents/{document_key}/files": {"post": upload},
+        "/applications/{application_id}/files/{file_id}": {"get": _op(
+            tag, "A handed-in file, as handed in",
+            {"200": {"description": "The file (Content-Disposition: attachment)",
+                     "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                 for media in _file_media_types()}}},
+            op_id="document_file", params=[APPLICATION_ID, FILE_ID], errors=(404,),
+            description="Served with the file's own media type (PDF, image, office "
+                        "document).")},
+        "/applications/{application_id}/documents/{document_key}/review": {"put": _op(
+            tag, "Mark a required document present, incomplete or missing (the audit team)",
+            {"200": _ok("RequiredDocumentState")}, op_id="review_document",
+            params=[APPLICATION_ID, DOCUMENT_KEY], body="DocumentReviewInput",
+            errors=(403, 404, 409))},
+        "/applications/{application_id}/complete-document-review": {"post": _op(
+            tag, "Complete the document review: ready for the visit (the lead auditor)",
+            {"200": _ok("ApplicationDetail"),
+             "422": _error(422, "`documents_unreviewed` (details: the unmarked documents).")},
+            op_id="complete_document_review", params=[APPLICATION_ID],
+            errors=(403, 404, 409))},
     }
 
 
@@ -250,8 +350,8 @@ def _spec() -> dict:
         },
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
-        "tags": [{"name": n} for n in ("Public", "People", "Catalogues", "Centres", "Audits",
-                                       "Certificates")],
+        "tags": [{"name": n} for n in ("Public", "People", "Catalogues", "Centres",
+                                       "Applications", "Audits", "Certificates")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

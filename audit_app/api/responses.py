@@ -28,8 +28,9 @@ from pydantic import (
 )
 
 from ..catalog import MAX_POINTS, ScoringType
+from ..catalog.questionnaire import QuestionType
 from ..labels import event_label
-from ..models import CatalogStatus, CertificateStatus, PublicStatus
+from ..models import CatalogStatus, CertificateStatus, DocumentReviewStatus, PublicStatus
 from ..scoring import FindingKind, Outcome, ReasonCode, ScoreResult, Severity, percent_1dp
 from ..services.audit_actions import available_actions
 from ..services.centres import stored_values
@@ -627,6 +628,201 @@ class EventPage(Paged[Event]):
     """One page of the audit trail."""
 
 
+# --- the centre's side: application, questionnaire, self-assessment, documents -----------------
+
+
+class Person(ResponseModel):
+    id: int
+    name: str
+
+    @classmethod
+    def of(cls, user) -> Person | None:
+        return None if user is None else cls(id=user.id, name=user.name)
+
+
+def _answer_json(value) -> str | bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+class QuestionnaireAnswer(ResponseModel):
+    """The centre's answer to one question, with its version (file questions: see
+    `documents`). `value`: text, a decimal as text ("3200.00"), true/false, a date
+    "YYYY-MM-DD", or null."""
+
+    key: str
+    type: QuestionType
+    value: str | bool | None
+    answered: bool
+    updated_at: Moment | None
+    version: Annotated[int, Field(ge=1)]
+
+    @classmethod
+    def of(cls, question_type, row) -> QuestionnaireAnswer:
+        return cls(key=row.question_key, type=question_type, value=_answer_json(row.value),
+                   answered=row.answered, updated_at=row.updated_at, version=row.version)
+
+
+class AnswerConflict(Error):
+    """A 409: with `current` (the stored answer) on a version conflict."""
+
+    current: QuestionnaireAnswer | None = omitted_when_none()
+
+
+class HandedInFile(ResponseModel):
+    """A file the centre handed in (download: `files/{file_id}`)."""
+
+    id: int
+    key: str
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+    uploaded_at: Moment
+
+    @classmethod
+    def of(cls, document) -> HandedInFile:
+        return cls(id=document.id, key=document.document_key, name=document.original_name,
+                   size=document.size, media_type=document.media_type, sha256=document.sha256,
+                   uploaded_at=document.uploaded_at)
+
+
+class DocumentMark(ResponseModel):
+    status: DocumentReviewStatus
+    note: str
+    reviewed_at: Moment
+    reviewed_by: Person | None
+
+
+class RequiredDocumentState(ResponseModel):
+    """A required document: the files handed in and the team's mark (null before)."""
+
+    key: str
+    required: bool
+    criteria: list[str]
+    files: list[HandedInFile]
+    review: DocumentMark | None
+
+    @classmethod
+    def of(cls, line) -> RequiredDocumentState:
+        review = line.review
+        return cls(key=line.document.key, required=line.document.required,
+                   criteria=list(line.document.criteria),
+                   files=[HandedInFile.of(f) for f in line.files],
+                   review=None if review is None else DocumentMark(
+                       status=review.status, note=review.note, reviewed_at=review.reviewed_at,
+                       reviewed_by=Person.of(review.reviewed_by)))
+
+
+class SelfScore(ResponseModel):
+    """The centre's own score of one criterion, with its version."""
+
+    code: str
+    points: Points | None
+    value: Hundredths | None
+    not_applicable: bool
+    comment: str
+    answered: bool
+    version: Annotated[int, Field(ge=1)]
+
+    @classmethod
+    def of(cls, code: str, row) -> SelfScore:
+        return cls(code=code, points=row.points, value=row.value,
+                   not_applicable=row.not_applicable, comment=row.comment,
+                   answered=row.answered, version=row.version)
+
+
+class SelfScoreConflict(Error):
+    """A 409: with `current` (the stored score) on a version conflict."""
+
+    current: SelfScore | None = omitted_when_none()
+
+
+class QuestionnaireState(ResponseModel):
+    answered: int
+    total: int
+    missing: Annotated[list[str], Field(description="Required questions without an answer.")]
+    missing_documents: Annotated[list[str], Field(
+        description="Required documents without a file.")]
+
+
+class ApplicationSummary(ResponseModel):
+    """An application (the audit it begins, by its id): status, centre, wished period."""
+
+    id: int
+    number: str
+    status: AuditStatus
+    kind: AuditKind
+    centre: CentreRef
+    catalog: CatalogRef
+    preferred_from: Day
+    preferred_until: Day
+    applied_at: Moment
+
+    @staticmethod
+    def fields_of(audit, application) -> dict[str, Any]:
+        return {"id": audit.id, "number": audit.number, "status": audit.status,
+                "kind": audit.kind, "centre": CentreRef.of(audit.centre),
+                "catalog": CatalogRef.of(audit.catalog),
+                "preferred_from": application.preferred_from,
+                "preferred_until": application.preferred_until,
+                "applied_at": application.applied_at}
+
+    @classmethod
+    def of(cls, audit) -> ApplicationSummary:
+        return cls(**cls.fields_of(audit, audit.application))
+
+
+class ApplicationPage(Paged[ApplicationSummary]):
+    """One page of applications."""
+
+
+class ApplicationDetail(ApplicationSummary):
+    """An application with the centre's whole part: answers (with versions), documents with
+    the team's marks, the self-assessment (with versions) and the engine's result of it."""
+
+    message: str
+    applied_by: Person | None
+    answered_at: Moment | None
+    decline_reason: str
+    submitted_at: Moment | None
+    planned_on: Day
+    visit_on: Day | None
+    due_on: Day | None
+    team: list[TeamMember]
+    questionnaire: QuestionnaireState
+    answers: list[QuestionnaireAnswer]
+    documents: list[RequiredDocumentState]
+    self_assessment: list[SelfScore]
+    self_assessment_score: Score
+
+    @classmethod
+    def of(cls, audit, sheet, selfs) -> ApplicationDetail:  # type: ignore[override]
+        """From the audit, its centre sheet and self sheet (``services.centre_side``)."""
+        application = sheet.application
+        questions = sheet.questionnaire
+        return cls(
+            **cls.fields_of(audit, application), message=application.message,
+            applied_by=Person.of(application.applied_by), answered_at=application.answered_at,
+            decline_reason=application.decline_reason, submitted_at=application.submitted_at,
+            planned_on=audit.planned_on, visit_on=audit.visit_on, due_on=audit.due_on,
+            team=[TeamMember(user_id=m.user_id, name=m.user.name, team_role=m.team_role)
+                  for m in audit.members],
+            questionnaire=QuestionnaireState(answered=sheet.answered, total=sheet.total,
+                                             missing=list(sheet.missing),
+                                             missing_documents=list(sheet.missing_documents)),
+            answers=[QuestionnaireAnswer.of(questions.question(key).type, row)
+                     for key, row in sheet.answers.items() if questions.has_question(key)],
+            documents=[RequiredDocumentState.of(line) for line in sheet.documents],
+            self_assessment=[SelfScore.of(code, item.row) for code, item in selfs.items.items()],
+            self_assessment_score=Score.of(selfs.result))
+
+
 # --- certificates and the public ------------------------------------------------------------
 
 
@@ -722,6 +918,8 @@ RESPONSES: tuple[type[ResponseModel], ...] = (
     Error, VersionConflict, Me, User, UserPage, CatalogSummary, CatalogPage, CatalogDetail,
     Centre, CentrePage, CentreDetail, AuditSummary, AuditPage, AuditDetail, Assessment, Score,
     Event, EventPage, Certificate, Verification, RegisterEntry, RegisterPage, OpenApiDocument,
+    ApplicationSummary, ApplicationPage, ApplicationDetail, QuestionnaireAnswer, AnswerConflict,
+    SelfScore, SelfScoreConflict, HandedInFile, RequiredDocumentState,
 )
 
 

@@ -12,9 +12,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from flask_babel import gettext as _
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, WithJsonSchema
 
 from ..errors import ApiError
+from ..models.application import DocumentReviewStatus
 from ..scoring import Severity
 from ..services.inputs import LIMITS, MAX_ID
 from ..workflow import Action, AuditKind, Decision
@@ -154,15 +155,93 @@ class CentrePatch(Body):
     active: bool | Annotated[str, text("centre.number")] | None = None
 
 
+# --- the centre's side (issue 15) -------------------------------------------------------------
+
+
+class ApplicationInput(Body):
+    """A centre applies for an audit (its contact for the own centre; leads and admins on a
+    centre's behalf); the preferred period must not begin in the past."""
+
+    centre_id: Id
+    kind: choice(AuditKind)
+    preferred_from: Day
+    preferred_until: Day
+    message: Annotated[str, text("application.message")] = ""
+
+
+class AcceptApplication(Body):
+    """A working-group lead accepts an application by planning the audit: dates and team."""
+
+    planned_on: Day
+    visit_on: Day | None = None
+    due_on: Day | None = None
+    lead_auditor_id: Id
+    auditor_ids: Annotated[list[Id], Field(min_length=1)]
+    guest_auditor_id: Id | None = None
+
+
+class DeclineApplication(Body):
+    """A working-group lead declines an application; the centre reads the reason."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=LIMITS["transition.note"],
+                                 examples=["Die Auflagen des letzten Audits sind offen."])]
+
+
+AnswerValue = (bool | int | float
+               | Annotated[str, Field(max_length=LIMITS["questionnaire.text"])])
+
+
+class QuestionnaireAnswerInput(Body):
+    """The centre's answer to one question: text, a number (or its text, "3.200", "91,5"),
+    true/false, a date "YYYY-MM-DD"; null clears it. ``version`` as last read."""
+
+    value: AnswerValue | None = None
+    version: Annotated[int, Field(ge=0, le=MAX_ID,
+                                  description="The version the answer is based on.")]
+
+
+class SelfAssessmentInput(Body):
+    """The centre's own score of one criterion (the auditors' scale; number criteria take
+    their value); N/A where the catalogue allows it, with a comment saying why."""
+
+    points: Points | None = None
+    value: Number | None = None
+    not_applicable: bool = False
+    comment: Annotated[str, text("self_assessment.comment")] = ""
+    version: Annotated[int, Field(ge=0, le=MAX_ID,
+                                  description="The version the score is based on.")]
+
+
+class DocumentReviewInput(Body):
+    """The team's mark on a required document; incomplete and missing need a note."""
+
+    status: choice(DocumentReviewStatus)
+    note: Annotated[str, text("document_review.note")] = ""
+
+
 #: Every request body, by its name in the description.
 BODIES: dict[str, type[Body]] = {m.__name__: m for m in (
     CentreInput, CentrePatch, PlanAudit, AssessmentInput, ReviewInput, TransitionInput,
-    StatusChange)}
+    StatusChange, ApplicationInput, AcceptApplication, DeclineApplication,
+    QuestionnaireAnswerInput, SelfAssessmentInput, DocumentReviewInput)}
+
+
+class DocumentUpload(BaseModel):
+    """A file handed in (multipart/form-data, field `file`): a PDF, image or office document
+    (its type is checked from its content, as for evidence)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: Annotated[bytes, WithJsonSchema({"type": "string", "format": "binary"})]
+
+
+#: Request bodies that are not JSON (file uploads), described beside :data:`BODIES`.
+UPLOADS: dict[str, type[BaseModel]] = {"DocumentUpload": DocumentUpload}
 
 
 def body_schemas() -> dict[str, dict]:
     """The OpenAPI component schemas of every body (enums inlined, no titles)."""
-    return component_schemas(BODIES.values(), "validation")
+    return component_schemas([*BODIES.values(), *UPLOADS.values()], "validation")
 
 
 def _message(error: dict) -> str:
@@ -232,4 +311,4 @@ def _field_message(field: str, errors: list[dict]) -> str:
     return _message(error)
 
 
-__all__ = ["BODIES", "Body", "body_schemas", "parse_body"]
+__all__ = ["BODIES", "UPLOADS", "Body", "body_schemas", "parse_body"]

@@ -35,6 +35,8 @@ from .model import (
     ScoringType,
     Text,
 )
+from .questionnaire import EMPTY as EMPTY_QUESTIONNAIRE
+from .questionnaire_reader import read_questionnaire
 from .yaml_reader import (
     YamlReader,
     any_missing,
@@ -191,7 +193,8 @@ class _Reader(YamlReader):
             )
             return None
         values = self.read_mapping(
-            node, "", required=("key", "version", "title", "categories"), optional=("rules",)
+            node, "", required=("key", "version", "title", "categories"),
+            optional=("rules", "questionnaire"),
         )
         if values is None:
             return None
@@ -219,7 +222,10 @@ class _Reader(YamlReader):
         rules = self.rules(values["rules"]) if "rules" in values else Rules()
         if "categories" in values:
             categories = self.categories(values["categories"])
-        if any_missing(key, version, title, rules, categories):
+        questionnaire = EMPTY_QUESTIONNAIRE
+        if "questionnaire" in values:
+            questionnaire = read_questionnaire(self, values["questionnaire"], categories)
+        if any_missing(key, version, title, rules, categories, questionnaire):
             return None
         return Catalog(
             key=key,
@@ -229,6 +235,7 @@ class _Reader(YamlReader):
             categories=tuple(categories),
             source=self.source,
             checksum=checksum,
+            questionnaire=questionnaire,
         )
 
     def rules(self, node: Node) -> Rules | None:

@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .questionnaire import Questionnaire
 
 LANGUAGES = ("de", "en")
 
@@ -139,6 +143,8 @@ class Catalog:
     categories: tuple[Category, ...]
     source: str = ""  # the file it was loaded from, for messages
     checksum: str = ""  # SHA-256 (hex) of the source file's bytes
+    #: The centre's questionnaire and required documents (:mod:`.questionnaire`; may be empty).
+    questionnaire: Questionnaire = field(default_factory=lambda: _empty_questionnaire())
     _by_code: dict[str, Criterion] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -160,6 +166,12 @@ class Catalog:
     @property
     def criteria_count(self) -> int:
         return len(self._by_code)
+
+
+def _empty_questionnaire() -> Questionnaire:
+    from .questionnaire import EMPTY  # the questionnaire's module builds on this one
+
+    return EMPTY
 
 
 @dataclass(frozen=True)

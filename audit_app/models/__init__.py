@@ -1,4 +1,14 @@
 """The data model: one module per aggregate. Import from here."""
+from .application import (  # noqa: F401
+    AuditApplication,
+    CatalogQuestionnaire,
+    CentreDocument,
+    DocumentReview,
+    DocumentReviewStatus,
+    KeyFigureRecord,
+    QuestionnaireAnswer,
+    SelfAssessment,
+)
 from .audit import Assessment, Audit, AuditMember, Evidence  # noqa: F401
 from .base import Base, utcnow  # noqa: F401
 from .catalog import (  # noqa: F401

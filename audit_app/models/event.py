@@ -57,6 +57,19 @@ class EventAction(StrEnum):
     API_TOKEN_CREATED = "api_token_created"
     API_TOKEN_REVOKED = "api_token_revoked"
     REMINDER_SENT = "reminder_sent"
+    # The centre's side (issue 15): application, questionnaire, documents, self-assessment.
+    AUDIT_APPLIED = "audit_applied"
+    AUDIT_ACCEPT = "audit_accept"
+    AUDIT_DECLINE = "audit_decline"
+    AUDIT_SUBMIT_QUESTIONNAIRE = "audit_submit_questionnaire"
+    AUDIT_COMPLETE_DOCUMENT_REVIEW = "audit_complete_document_review"
+    ANSWER_SAVED = "answer_saved"
+    SELF_ASSESSMENT_SAVED = "self_assessment_saved"
+    CENTRE_DOCUMENT_ADDED = "centre_document_added"
+    CENTRE_DOCUMENT_REMOVED = "centre_document_removed"
+    DOCUMENT_REVIEWED = "document_reviewed"
+    KEY_FIGURES_UPDATED = "key_figures_updated"
+    APPLICATION_MAIL_SENT = "application_mail_sent"
 
 
 class AppendOnlyError(RuntimeError):

@@ -51,6 +51,10 @@ class ReportSource:
     association_name: str
     #: The certificate the decision issued (its number), if any.
     certificate_number: str = ""
+    #: The centre's self-assessment scored by the engine (None: the centre scored nothing)
+    #: and how many criteria it scored.
+    self_result: Any = None
+    self_answered: int = 0
 
 
 def _labels() -> dict[str, str]:
@@ -224,6 +228,7 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
         chart = chart_for_result(result, catalog, lang, title=t["chart_title"],
                                  pass_text=t["pass_line"], below_text=t["below_minimum"],
                                  dropped_text=t["not_rated"])
+        comparison = _comparison(source, result, catalog, lang) if source.self_result else None
 
     titles = {c.code: c.title.get(lang) for c in catalog.criteria}
     deadlines = {(c.get("criterion"), c.get("text_de")): c.get("deadline") for c in conditions}
@@ -331,6 +336,7 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
         "categories": categories,
         "knockouts": knockouts,
         "chart": chart,
+        "comparison": comparison,
         "figures": figures,
         "findings": findings,
         "strengths": strengths,
@@ -343,6 +349,57 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
             "override_reason": audit.override_reason,
             "certificate": source.certificate_number,
         } if decided else None,
+    }
+
+
+def _comparison(source: ReportSource, result, catalog, lang: str) -> dict:
+    """The section „Selbsteinschätzung und Auditergebnis“: both results per category (chart
+    and table) and the criteria where the centre's points differ from the audit's (call
+    within the forced locale)."""
+    from ..charts import comparison_chart
+
+    own = source.self_result
+    self_text, audit_text = _("Self-assessment"), _("Audit")
+    rows = []
+    for mine, theirs in zip(own.categories, result.categories, strict=True):
+        rows.append({"code": theirs.code, "title": theirs.title.get(lang),
+                     "self_percent": None if mine.dropped else mine.percent,
+                     "audit_percent": None if theirs.dropped else theirs.percent,
+                     "dropped": theirs.dropped,
+                     "self_text": "–" if mine.dropped or mine.percent is None
+                     else format_percent(mine.percent, lang),
+                     "audit_text": _("not rated") if theirs.dropped
+                     else format_percent(theirs.percent, lang)})
+    differences = []
+    for criterion in catalog.criteria:
+        mine, theirs = own.criteria[criterion.code], result.criteria.get(criterion.code)
+        if (mine.answered and theirs is not None and theirs.answered
+                and mine.points is not None and theirs.points is not None
+                and mine.points != theirs.points):
+            differences.append({"code": criterion.code, "title": criterion.title.get(lang),
+                                "self": mine.points, "audit": theirs.points,
+                                "delta": f"{theirs.points - mine.points:+d}"})
+    total = sum(1 for _c in catalog.criteria)
+    return {
+        "title": _("Self-assessment and audit result"),
+        "intro": _("Before the visit the centre scored %(answered)s of %(total)s criteria "
+                   "itself on the same scale. Scored by the same rules, its own view comes "
+                   "to %(overall)s overall (%(outcome)s).",
+                   answered=source.self_answered, total=total,
+                   overall=format_percent(own.overall_percent, lang),
+                   outcome=str(LABELS[own.outcome])),
+        "chart": comparison_chart(rows, lang=lang, title=_("Self-assessment and audit result "
+                                                          "by category"),
+                                  self_text=self_text, audit_text=audit_text,
+                                  dropped_text=_("not rated")),
+        "rows": rows,
+        "self": self_text,
+        "audit": audit_text,
+        "differences": differences,
+        "differences_title": _("Criteria where the points differ"),
+        "difference": _("Difference"),
+        "no_differences": _("The centre's points agree with the audit on every criterion "
+                            "both scored."),
     }
 
 

@@ -29,10 +29,33 @@ def visible_audit(audit_id: int, user) -> Audit:
         .options(
             joinedload(Audit.centre),
             joinedload(Audit.catalog),
+            joinedload(Audit.application),  # the centre's side: no query more on every page
             selectinload(Audit.members).joinedload(AuditMember.user),
         )
     )
     if audit is None or not can_view_audit(user, audit):
+        raise NotFound()
+    return audit
+
+
+def visible_application(audit_id: int, user) -> Audit:
+    """An audit that began with the centre's application, with centre, catalogue and team,
+    if ``user`` may see its centre's side (its centre's contacts, the team, leads, admins)."""
+    from ..models import AuditApplication
+    from ..permissions import can_view_application
+
+    audit = db.session.scalar(
+        sa.select(Audit)
+        .join(AuditApplication, AuditApplication.audit_id == Audit.id)
+        .where(Audit.id == _id(audit_id))
+        .options(
+            joinedload(Audit.centre),
+            joinedload(Audit.catalog),
+            joinedload(Audit.application),
+            selectinload(Audit.members).joinedload(AuditMember.user),
+        )
+    )
+    if audit is None or not can_view_application(user, audit):
         raise NotFound()
     return audit
 

@@ -5,7 +5,15 @@ from dataclasses import dataclass
 
 from ..models import Audit
 from ..scoring import ScoreResult
-from ..workflow import Action, Actor, Refusal, RefusalCode, allowed_actions, check_transition
+from ..workflow import (
+    CENTRE_ACTIONS,
+    Action,
+    Actor,
+    Refusal,
+    RefusalCode,
+    allowed_actions,
+    check_transition,
+)
 
 #: Actions that need a written note (the form shows a required text field).
 NOTE_REQUIRED = frozenset({Action.REQUEST_CHANGES, Action.REOPEN})
@@ -30,6 +38,8 @@ def available_actions(audit: Audit, user, result: ScoreResult) -> list[Available
     actor = Actor(user_id=user.id, roles=user.roles, team_role=audit.team_role_of(user.id))
     out = []
     for action in allowed_actions(audit.status):
+        if action in CENTRE_ACTIONS:
+            continue  # offered on the application's page (services/applications.py)
         outcome = check_transition(audit.status, action, actor, missing_criteria=result.missing,
                                    note="(note given)")
         if isinstance(outcome, Refusal):

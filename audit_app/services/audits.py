@@ -31,6 +31,8 @@ from ..workflow import (
     Actor,
     AuditKind,
     AuditStatus,
+    CENTRE_ACTIONS,
+    EDITABLE_BY_TEAM,
     Decision,
     Refusal,
     RefusalCode,
@@ -268,7 +270,7 @@ def save_assessment(
     VersionConflict (someone saved since ``expected_version`` was read; carries their
     stored assessment). Writes an event with the old and new values.
     """
-    if audit.status not in (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS):
+    if audit.status not in EDITABLE_BY_TEAM:
         raise ValidationFailed(_l("this audit cannot be edited in its current status"))
     assessment = get_assessment(audit, code)
     catalog = domain_catalog(audit.catalog_id, checksum=audit.catalog.checksum)
@@ -294,7 +296,7 @@ def save_assessment(
             return assessment
         assessment.updated_by_id = actor_id
         assessment.updated_at = utcnow()
-    if audit.status is AuditStatus.PLANNED:
+    if audit.status in (AuditStatus.PLANNED, AuditStatus.DOCUMENTS_REVIEWED):
         _apply(audit, AuditStatus.IN_PROGRESS, Action.START, actor, "first answer saved")
     try:
         db.session.flush()  # the version check happens here
@@ -407,6 +409,12 @@ def transition(
             problems = {key: exc.message}
             raise ValidationFailed(_l("This step is not possible now."), fields=problems) from None
     note, override_reason = texts["note"], texts["override_reason"]
+    if action in CENTRE_ACTIONS:
+        # The centre's steps carry more than a note (a team, the questionnaire): they go
+        # through services/applications.py and its own endpoints.
+        raise TransitionRefused(_l("This step is not possible now."),
+                                refusal_code=RefusalCode.NOT_ALLOWED_FROM_STATUS,
+                                details=(audit.status.value, action.value))
     result = score_audit(audit) if action in (Action.SUBMIT, Action.DECIDE) else None
     outcome = check_transition(
         audit.status,

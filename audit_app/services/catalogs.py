@@ -21,7 +21,15 @@ from ..catalog import (
     load_catalog,
 )
 from ..extensions import db
-from ..models import CatalogCategory, CatalogCriterion, CatalogStatus, CatalogVersion, EventAction
+from ..catalog.questionnaire import Questionnaire
+from ..models import (
+    CatalogCategory,
+    CatalogCriterion,
+    CatalogQuestionnaire,
+    CatalogStatus,
+    CatalogVersion,
+    EventAction,
+)
 from . import events
 
 
@@ -133,6 +141,9 @@ def import_catalog(
             )
             position += 1
         row.categories.append(cat_row)
+    if not catalog.questionnaire.empty:
+        db.session.add(CatalogQuestionnaire(catalog_id=row.id,
+                                            content=catalog.questionnaire.to_json()))
     db.session.flush()
     events.record(
         EventAction.CATALOG_IMPORTED,
@@ -239,8 +250,12 @@ def _domain_catalog_cached(engine_key: str, catalog_id: int, checksum: str) -> C
 
 
 def to_domain(row: CatalogVersion) -> Catalog:
-    """Convert stored rows into the pure frozen dataclasses the scoring engine takes."""
+    """Convert stored rows into the pure frozen dataclasses the scoring engine takes (with
+    the version's questionnaire: one more query)."""
+    stored = db.session.scalar(sa.select(CatalogQuestionnaire.content)
+                               .where(CatalogQuestionnaire.catalog_id == row.id))
     return Catalog(
+        questionnaire=Questionnaire.from_json(stored),
         key=row.key,
         version=row.version,
         title=Text(row.title_de, row.title_en),

@@ -12,7 +12,9 @@ from ..models import Assessment, Audit, AuditMember, Centre, Certificate, Certif
 from ..workflow import AuditStatus, Decision
 from .certificates import not_renewed
 
-OPEN_FOR_TEAM = (AuditStatus.PLANNED, AuditStatus.IN_PROGRESS, AuditStatus.CHANGES_REQUESTED)
+OPEN_FOR_TEAM = (AuditStatus.QUESTIONNAIRE_OPEN, AuditStatus.QUESTIONNAIRE_SUBMITTED,
+                 AuditStatus.DOCUMENTS_REVIEWED, AuditStatus.PLANNED, AuditStatus.IN_PROGRESS,
+                 AuditStatus.CHANGES_REQUESTED)
 
 
 @dataclass(frozen=True)

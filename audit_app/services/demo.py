@@ -128,11 +128,20 @@ def _email(local: str) -> str:
     return f"{local}@{DEMO_DOMAIN}"
 
 
+#: Centre contacts: e-mail local part, name, index into CENTRES.
+CONTACTS = [
+    ("kontakt.goettingen", "Henrike Pöhlmann", 0),
+    ("kontakt.jena", "Lars Thümmler", 5),
+    ("kontakt.freiburg", "Mia Schröder", 11),
+    ("kontakt.halle", "Friederike Große-Löns", 10),
+    ("kontakt.duesseldorf", "Can Öztürk", 2),
+]
+
+
 def demo_logins() -> list[tuple[str, str, str]]:
     """E-mail, name and roles of each demo login (centre contacts included)."""
     rows = [(_email(local), name, ", ".join(r.value for r in roles)) for local, name, roles in USERS]
-    rows.append((_email("kontakt.goettingen"), "Henrike Pöhlmann", Role.CONTACT.value))
-    rows.append((_email("kontakt.jena"), "Lars Thümmler", Role.CONTACT.value))
+    rows += [(_email(local), name, Role.CONTACT.value) for local, name, _i in CONTACTS]
     return rows
 
 
@@ -171,12 +180,16 @@ def load_demo(seed: int = 2026) -> bool:
         db.session.add(centre)
         centres.append(centre)
     db.session.flush()
-    for local, name, centre_idx in (("kontakt.goettingen", "Henrike Pöhlmann", 0),
-                                    ("kontakt.jena", "Lars Thümmler", 5)):
-        user_service.create_user(email=_email(local), name=name, password=DEMO_PASSWORD,
-                                 roles=[Role.CONTACT], centre_id=centres[centre_idx].id)
+    contacts = {}
+    for local, name, centre_idx in CONTACTS:
+        contacts[centre_idx] = user_service.create_user(
+            email=_email(local), name=name, password=DEMO_PASSWORD, roles=[Role.CONTACT],
+            centre_id=centres[centre_idx].id)
     for plan in PLANS:
         _make_audit(plan, catalog, centres, users, rng)
+    from .demo_applications import make_applications
+
+    make_applications(centres, users, contacts, date.today(), rng)
     return True
 
 

@@ -37,7 +37,7 @@ ODP = FileKind("application/vnd.oasis.opendocument.presentation", (".odp",))
 OLE = FileKind("application/x-ole-storage", (".doc", ".xls", ".ppt"))
 
 ALLOWED_EXTENSIONS = sorted({e for k in (PDF, PNG, JPEG, HEIC, WEBP, DOCX, XLSX, PPTX, ODT, ODS, ODP, OLE) for e in k.extensions})
-_OLE_TYPES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+OLE_TYPES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
               ".ppt": "application/vnd.ms-powerpoint"}
 _OOXML = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
 _ODF = {ODT.media_type: ODT, ODS.media_type: ODS, ODP.media_type: ODP}
@@ -104,22 +104,12 @@ def clean_filename(name: str) -> str:
     return "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
 
 
-def add_evidence(
-    audit: Audit,
-    assessment: Assessment,
-    *,
-    filename: str,
-    data: bytes,
-    actor: User,
-    max_bytes: int,
-    store: storage.Storage | None = None,
-) -> Evidence:
-    """Check and store an uploaded file for one criterion, then record it.
+def check_file(filename: str, data: bytes, *, max_bytes: int) -> tuple[str, str]:
+    """The cleaned file name and the media type of an upload judged from its content.
 
-    Refuses (ValidationFailed) an empty or oversized file, a name without an allowed
-    extension, and content whose type does not match the extension (e.g. an EXE renamed
-    to .pdf). The bytes are written before the row is flushed; a failed write leaves no row.
-    ``store`` defaults to the app's storage (``STORAGE_BACKEND``).
+    Refuses (ValidationFailed, field ``file``) an empty or oversized file, a name without an
+    allowed extension or too long, and content whose type does not match the extension
+    (e.g. an EXE renamed to .pdf). The one check for evidence and the centre's documents.
     """
     name = clean_filename(filename)
     ext = os.path.splitext(name)[1].lower()
@@ -137,11 +127,34 @@ def add_evidence(
     kind = sniff(data)
     if kind is None or ext not in kind.extensions:
         raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the content does not match the file type")})
-    media_type = _OLE_TYPES[ext] if kind is OLE else kind.media_type
+    return name, (OLE_TYPES[ext] if kind is OLE else kind.media_type)
+
+
+def store_file(data: bytes, store: storage.Storage | None = None):
+    """Write checked bytes to the file store (by SHA-256); StorageFailed when it cannot."""
     try:
-        stored = (store or storage.current()).put(data, "evidence")
+        return (store or storage.current()).put(data, "evidence")
     except (OSError, storage.StorageError) as exc:
         raise StorageFailed(_l("the file could not be stored; please try again later")) from exc
+
+
+def add_evidence(
+    audit: Audit,
+    assessment: Assessment,
+    *,
+    filename: str,
+    data: bytes,
+    actor: User,
+    max_bytes: int,
+    store: storage.Storage | None = None,
+) -> Evidence:
+    """Check and store an uploaded file for one criterion, then record it.
+
+    The checks of :func:`check_file`. The bytes are written before the row is flushed; a
+    failed write leaves no row. ``store`` defaults to the app's storage (``STORAGE_BACKEND``).
+    """
+    name, media_type = check_file(filename, data, max_bytes=max_bytes)
+    stored = store_file(data, store)
     digest = stored.sha256
     evidence = Evidence(
         assessment_id=assessment.id, original_name=name, size=len(data), media_type=media_type,

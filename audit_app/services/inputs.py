@@ -68,6 +68,12 @@ LIMITS: dict[str, int] = {
     "certificate.reason": 2000,
     "catalog.key": 50,
     "catalog.version": 50,
+    # the centre's side: application, questionnaire, self-assessment, document review
+    "application.message": 2000,
+    "questionnaire.text": 5000,  # a text answer
+    "questionnaire.value": 40,  # a number, date or yes/no answer as typed
+    "self_assessment.comment": 5000,
+    "document_review.note": 2000,
     # lists and search
     "search.q": 200,
     # the sealed CSV preview carried from the preview to the import (Flask refuses form

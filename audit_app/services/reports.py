@@ -64,6 +64,11 @@ def report_source(audit: Audit):
     # By id, not through audit.decided_by: within the deciding transaction that relationship
     # may still hold what it was loaded as before the decision.
     decided_by = db.session.get(User, audit.decided_by_id) if decided and audit.decided_by_id else None
+    selfs = None
+    if audit.application is not None:
+        from .centre_side import self_sheet
+
+        selfs = self_sheet(audit)
     return ReportSource(
         audit=audit,
         sheet=audit_sheet(audit),
@@ -77,6 +82,8 @@ def report_source(audit: Audit):
         certificate_number=newest.number if newest is not None and audit.decision is not None
         and audit.decision is not Decision.REFUSE else "",
         association_name=current_app.config["ASSOCIATION_NAME"],
+        self_result=selfs.result if selfs is not None and selfs.answered else None,
+        self_answered=selfs.answered if selfs is not None else 0,
     )
 
 

@@ -1,7 +1,7 @@
 """Checking every stored file against its hash, and moving files between backends.
 
 Both work on the union of the registry (``stored_files``) and the rows that name files
-(evidence, certificate PDFs, report PDFs), so a file named by the data but never registered
+(evidence, the centre's documents, certificate PDFs, report PDFs), so a file named by the data but never registered
 is found too. Functions flush, never commit: ``flask storage ...`` commits, one file at a
 time while copying, so that an interrupted migration resumes where it stopped.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..models import AuditReport, Certificate, Evidence, StoredFile, utcnow
+from ..models import AuditReport, CentreDocument, Certificate, Evidence, StoredFile, utcnow
 from .base import CorruptFile, FileMissing, read_pieces, sha256_of
 from .store import Storage
 
@@ -65,6 +65,9 @@ def references(session) -> dict[str, tuple[str, list[str]]]:
     add(session.execute(sa.select(AuditReport.storage_key, AuditReport.sha256, AuditReport.id,
                                   AuditReport.lang)),
         lambda r: f"audit report {r[2]} ({r[3]})")
+    add(session.execute(sa.select(CentreDocument.storage_key, CentreDocument.sha256,
+                                  CentreDocument.id, CentreDocument.original_name)),
+        lambda r: f"centre document {r[2]} ({r[3]})")
     return found
 
 

@@ -30,8 +30,8 @@ def body_operations():
     document = spec()
     for path, ops in document["paths"].items():
         for method, op in ops.items():
-            if "requestBody" not in op:
-                continue
+            if "application/json" not in op.get("requestBody", {}).get("content", {}):
+                continue  # no body, or a file upload (multipart)
             schema = _resolve(op["requestBody"]["content"]["application/json"]["schema"], document)
             yield op["operationId"], method, path, schema
 
@@ -40,7 +40,7 @@ OPERATIONS = sorted(body_operations())
 
 
 @pytest.fixture
-def world(people, make_centre, make_audit, make_user, catalog):
+def world(people, make_centre, make_audit, make_user, make_token, catalog):
     """Objects each operation can act on, with the token of a user allowed to."""
     lead, auditor, helper = people["lead"], people["auditor"], people["helper"]
     centre = make_centre(name="Technologiezentrum Göttingen")
@@ -63,7 +63,33 @@ def world(people, make_centre, make_audit, make_user, catalog):
         "centre_id": centre.id, "lead_auditor_id": auditor[0].id, "auditor_ids": [helper[0].id],
         "catalog_key": catalog.key, "catalog_version": catalog.version, "version": 1,
         "action": "start", "kind": "initial", "planned_on": "2026-11-02",
+        "preferred_from": "2030-04-01", "preferred_until": "2030-06-30",
+        "status": "present",
     }
+    # The centre's side: an application waiting for a lead, one with its questionnaire open
+    # (its contact answers), one submitted (its team marks the documents).
+    from audit_app.services import applications
+    from tests.factories import (
+        APPLIED_ON,
+        accept_application,
+        answer_questionnaire,
+        make_application,
+    )
+
+    waiting = make_application(make_centre())
+    open_centre, submitted_centre = make_centre(), make_centre()
+    contact = make_user("contact", centre=open_centre)
+    contact_token = make_token(contact)
+    questionnaire_open = accept_application(
+        make_application(open_centre, contact=contact), lead=lead[0], lead_auditor=auditor[0],
+        auditors=[helper[0]])
+    submitter = make_user("contact", centre=submitted_centre)
+    submitted_application = accept_application(
+        make_application(submitted_centre, contact=submitter), lead=lead[0],
+        lead_auditor=auditor[0], auditors=[helper[0]])
+    answer_questionnaire(submitted_application, submitter)
+    applications.submit_questionnaire(submitted_application, actor=submitter, today=APPLIED_ON)
+    db.session.commit()
     # operationId → (token, path values)
     targets = {
         "create_centre": (lead[1], {}),
@@ -73,6 +99,15 @@ def world(people, make_centre, make_audit, make_user, catalog):
         "review": (lead[1], {"audit_id": submitted.id, "code": "A2"}),
         "transition": (auditor[1], {"audit_id": open_audit.id}),
         "certificate_status": (lead[1], {"number": number, "action": "suspend"}),
+        "apply": (lead[1], {}),
+        "accept_application": (lead[1], {"application_id": waiting.id}),
+        "decline_application": (lead[1], {"application_id": waiting.id}),
+        "save_answer": (contact_token, {"application_id": questionnaire_open.id,
+                                        "question_key": "gruenderflaeche"}),
+        "save_self_assessment": (contact_token, {"application_id": questionnaire_open.id,
+                                                 "code": "A2"}),
+        "review_document": (auditor[1], {"application_id": submitted_application.id,
+                                         "document_key": "gesellschaftsvertrag"}),
     }
     return {"values": values, "targets": targets, "decided": decided, "number": number}
 

@@ -62,8 +62,18 @@ def test_fuzz_the_whole_api_from_its_description(app, backend, make_user, make_t
     svc.transition(decided, Action.DECIDE, lead, decision=Decision.AWARD)
     db.session.commit()
     number = db.session.scalar(sa.select(Certificate.number))
+    from audit_app.services import centre_side
+    from tests.factories import PDF, make_application
+
+    application = make_application(make_centre(name="Gründerhaus Lüneburg"))
+    handed_in = centre_side.add_document(application, "gesellschaftsvertrag", filename="GV.pdf",
+                                         data=PDF, actor=fuzzer, max_bytes=10_000,
+                                         today=application.planned_on)
+    db.session.commit()
     known = {"audit_id": audit.id, "centre_id": centre.id, "code": "A3", "number": number,
-             "key": catalog.key, "version": catalog.version}
+             "key": catalog.key, "version": catalog.version, "application_id": application.id,
+             "question_key": "gruenderflaeche", "document_key": "gesellschaftsvertrag",
+             "file_id": handed_in.id}
 
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {token}"}

@@ -8,11 +8,14 @@ without changing anything. Responses are checked against the OpenAPI description
 """
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
 
 from audit_app.extensions import db
 from audit_app.models import Event
+from tests.factories import PDF
 from tests.route_matrix import (
     CENTRE_VIEW,
     LOGGED_IN,
@@ -50,6 +53,10 @@ GET = {
     "api.report": expect(TEAM_VIEW),
     "api.certificate": expect(TEAM_VIEW | {"contact_own"}),  # of the decided audit
     "api.certificate_pdf": expect(TEAM_VIEW | {"contact_own"}),
+    # The centre's side: its contacts, the audit team, leads and admins; nobody else.
+    "api.applications": expect(LOGGED_IN),  # each sees only the applications they may see
+    "api.application": expect(TEAM_VIEW | {"contact_own"}),
+    "api.document_file": expect(TEAM_VIEW | {"contact_own"}),
 }
 
 #: Writing endpoints: the roles that may use them (everyone else is refused).
@@ -62,6 +69,16 @@ WRITE = {
     "api.agree_remaining": set(),  # nobody: the audit is not under review (409 for a lead)
     "api.transition": set(),  # "start" is not possible from "in progress" (409 for viewers)
     "api.certificate_status": {"lead"},
+    "api.apply": MANAGERS | {"contact_own", "contact_other"},
+    "api.accept_application": {"lead"},  # another centre's application, waiting
+    "api.decline_application": {"lead"},  # a third centre's application, waiting
+    # The questionnaire is open: only the centre's own contact answers, scores, hands in.
+    "api.save_answer": {"contact_own"},
+    "api.save_self_assessment": {"contact_own"},
+    "api.upload_document": {"contact_own"},
+    "api.submit_questionnaire": {"contact_own"},  # reaches the service: incomplete (422)
+    "api.review_document": set(),  # nobody: not submitted yet (409 for the team)
+    "api.complete_document_review": set(),  # nobody: not submitted yet (409)
 }
 
 BODIES = {
@@ -75,16 +92,37 @@ BODIES = {
     "api.agree_remaining": {},
     "api.transition": {"action": "start", "note": "Versuch"},
     "api.certificate_status": {"reason": "Versuch"},
+    "api.apply": {"centre_id": 1, "kind": "initial", "preferred_from": "2030-04-01",
+                  "preferred_until": "2030-06-30", "message": "Antrag für Göttingen"},
+    "api.accept_application": {"planned_on": "2030-04-08", "lead_auditor_id": 1,
+                               "auditor_ids": [2]},
+    "api.decline_application": {"reason": "Auflagen noch offen"},
+    "api.save_answer": {"value": "3.400", "version": 2},
+    "api.save_self_assessment": {"points": 2, "comment": "Strategie 2026", "version": 1},
+    "api.upload_document": {},
+    "api.submit_questionnaire": {},
+    "api.review_document": {"status": "present"},
+    "api.complete_document_review": {},
 }
 
-OVERRIDES = {"api.certificate_status": {"action": "suspend"}}
+
+def overrides(values: dict) -> dict:
+    """Per-endpoint URL values: the lead answers applications that wait for an answer."""
+    return {"api.certificate_status": {"action": "suspend"},
+            "api.accept_application": {"application_id": values["waiting_application_id"]},
+            "api.decline_application": {"application_id": values["third_application_id"]}}
 
 
 def _build_world() -> dict:
     from audit_app.models import User
     from audit_app.services import tokens as token_service
 
+    from tests.factories import make_application, make_centre
+
     data = build_world()
+    data["values"]["free_centre_id"] = make_centre(name="Gründerhaus Lüneburg").id
+    data["values"]["third_application_id"] = make_application(
+        make_centre(name="Rostocker Innovations- und Gründerzentrum")).id
     data["tokens"] = {}
     for role, uid in data["user_ids"].items():
         _row, plain = token_service.create_token(db.session.get(User, uid),
@@ -129,7 +167,8 @@ def test_get_routes(app, api, world, role, backend):
     token = world["tokens"][role]
     wrong = []
     for rule in rules(app, "GET", api=True):
-        response = api.get(rule_url(app, rule, world["values"], OVERRIDES), token=token)
+        response = api.get(rule_url(app, rule, world["values"], overrides(world["values"])),
+                           token=token)
         if response.status_code != GET[rule.endpoint][role]:
             wrong.append(f"{rule.endpoint}: {response.status_code}, expected "
                          f"{GET[rule.endpoint][role]}")
@@ -146,7 +185,8 @@ def test_writing_routes_refuse_everyone_else_and_change_nothing(app, api, world,
         for rule in rules(app, method, api=True):
             if role in WRITE[rule.endpoint]:
                 continue
-            response = api.request(method, rule_url(app, rule, world["values"], OVERRIDES),
+            response = api.request(method, rule_url(app, rule, world["values"],
+                                                    overrides(world["values"])),
                                    token=token, json=BODIES[rule.endpoint])
             expected = {401} if role == "anon" else {403, 404, 409}
             if response.status_code not in expected:
@@ -161,20 +201,29 @@ def test_the_allowed_roles_succeed(app, api, world, backend):
     """The other side of the matrix: each writing route works for a role allowed to use it."""
     values, tokens = world["values"], world["tokens"]
     users = world["users"]
+    team = {"lead_auditor_id": users["auditor_on"].id, "auditor_ids": [users["auditor_off"].id]}
     bodies = {
         **BODIES,
-        "api.plan_audit": {**BODIES["api.plan_audit"], "centre_id": values["centre_id"],
-                           "lead_auditor_id": users["auditor_on"].id,
-                           "auditor_ids": [users["auditor_off"].id]},
+        "api.plan_audit": {**BODIES["api.plan_audit"], "centre_id": values["centre_id"], **team},
+        "api.accept_application": {**BODIES["api.accept_application"], **team},
+        "api.apply": {**BODIES["api.apply"], "centre_id": values["free_centre_id"]},
     }
-    expected = {"api.create_centre": 201, "api.plan_audit": 201}
+    expected = {"api.create_centre": 201, "api.plan_audit": 201, "api.apply": 201,
+                "api.upload_document": 201,
+                "api.submit_questionnaire": 422}  # reached the service: answers missing
     for method in ("POST", "PUT", "PATCH"):
         for rule in rules(app, method, api=True):
             allowed = WRITE[rule.endpoint]
             if not allowed:
                 continue
             role = min(allowed)
-            response = api.request(method, rule_url(app, rule, values, OVERRIDES),
-                                   token=tokens[role], json=bodies[rule.endpoint])
+            url = rule_url(app, rule, values, overrides(values))
+            if rule.endpoint == "api.upload_document":
+                response = api.request(method, url, token=tokens[role], data={
+                    "file": (io.BytesIO(PDF), "Gesellschaftsvertrag 2026.pdf")},
+                    content_type="multipart/form-data")
+            else:
+                response = api.request(method, url, token=tokens[role],
+                                       json=bodies[rule.endpoint])
             assert response.status_code == expected.get(rule.endpoint, 200), (
                 rule.endpoint, response.get_json())

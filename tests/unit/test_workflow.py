@@ -22,6 +22,7 @@ AUDITOR = Actor(2, frozenset({Role.AUDITOR}), TeamRole.AUDITOR)
 WG_LEAD = Actor(3, frozenset({Role.LEAD}), None)
 WG_LEAD_ON_TEAM = Actor(4, frozenset({Role.LEAD, Role.AUDITOR}), TeamRole.AUDITOR)
 ADMIN = Actor(5, frozenset({Role.ADMIN}), None)
+CONTACT = Actor(6, frozenset({Role.CONTACT}), None, centre_contact=True)
 
 WHO = {
     Action.START: LEAD_AUDITOR,
@@ -31,6 +32,10 @@ WHO = {
     Action.RESUME: LEAD_AUDITOR,
     Action.DECIDE: WG_LEAD,
     Action.REOPEN: ADMIN,
+    Action.ACCEPT: WG_LEAD,
+    Action.DECLINE: WG_LEAD,
+    Action.SUBMIT_QUESTIONNAIRE: CONTACT,
+    Action.COMPLETE_DOCUMENT_REVIEW: LEAD_AUDITOR,
 }
 
 

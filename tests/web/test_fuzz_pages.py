@@ -27,6 +27,18 @@ SKIP_POST = {"auth.logout", "auth.login"}
 #: The team's routes are fuzzed as the lead auditor, the rest as an administrator and lead.
 TEAM_ENDPOINTS = {"audits.save_criterion", "audits.upload_evidence", "audits.remove_evidence",
                   "audits.card", "audits.checklist"}
+#: The centre's area is fuzzed as the centre's own contact.
+CONTACT_ENDPOINTS = {"applications.save_answer", "applications.save_self_assessment",
+                     "applications.upload", "applications.remove_file", "applications.submit",
+                     "applications.questionnaire", "applications.self_assessment",
+                     "applications.documents", "applications.detail"}
+
+
+def _overrides(values) -> dict:
+    """The lead's answer goes to the application that waits for one."""
+    waiting = {"application_id": values["waiting_application_id"]}
+    return {"certificates.change_status": {"action": "suspend"},
+            "applications.accept": waiting, "applications.decline": waiting}
 
 
 def query_parameters() -> list[str]:
@@ -122,12 +134,14 @@ def test_arbitrary_query_parameters_never_give_a_server_error(app, world_templat
     world = load_world(world_template.data)
     admin = _login(app, "fuzz@matrix.de")
     team = _login(app, world["users"]["auditor_on"].email)
+    contact = _login(app, world["users"]["contact_own"].email)
     params = query_parameters()
     assert {"page", "q", "status", "lang", "sort", "role"} <= set(params), params
     failures, statuses = [], {}
     for rule in rules(app, "GET", api=False):
-        url = rule_url(app, rule, world["values"])
-        client = team if rule.endpoint in TEAM_ENDPOINTS else admin
+        url = rule_url(app, rule, world["values"], _overrides(world["values"]))
+        client = (team if rule.endpoint in TEAM_ENDPOINTS else
+                  contact if rule.endpoint in CONTACT_ENDPOINTS else admin)
 
         @_settings()
         @given(st.fixed_dictionaries({name: TEXT for name in params}))
@@ -150,16 +164,18 @@ def test_arbitrary_form_fields_never_give_a_server_error(app, world_template, ba
     world = load_world(world_template.data)
     admin = _login(app, "fuzz@matrix.de")
     team = _login(app, world["users"]["auditor_on"].email)
-    tokens = {id(admin): csrf_token(admin, "/"), id(team): csrf_token(team, "/")}
+    contact = _login(app, world["users"]["contact_own"].email)
+    tokens = {id(admin): csrf_token(admin, "/"), id(team): csrf_token(team, "/"),
+              id(contact): csrf_token(contact, "/")}
     fields = form_fields()
     assert {"name", "comment", "points", "value", "reason", "note", "email"} <= set(fields)
     failures, statuses = [], {}
     for rule in rules(app, "POST", api=False):
         if rule.endpoint in SKIP_POST:
             continue
-        url = rule_url(app, rule, world["values"], {"certificates.change_status":
-                                                    {"action": "suspend"}})
-        client = team if rule.endpoint in TEAM_ENDPOINTS else admin
+        url = rule_url(app, rule, world["values"], _overrides(world["values"]))
+        client = (team if rule.endpoint in TEAM_ENDPOINTS else
+                  contact if rule.endpoint in CONTACT_ENDPOINTS else admin)
 
         @_settings()
         @given(st.fixed_dictionaries({name: TEXT for name in fields}))

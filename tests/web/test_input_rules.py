@@ -54,6 +54,9 @@ CONTEXT = {
     "UserCreateForm": dict(centres=[]),
     "PasswordChangeForm": dict(user=_User()),
     "TokenCreateForm": dict(users=[]),
+    "ApplyForm": dict(centres=[], kind_labels={"initial": "Erstaudit",
+                                               "renewal": "Wiederholungsaudit"}),
+    "AcceptForm": dict(centre=None, auditors=[]),
 }
 
 

@@ -32,6 +32,9 @@ def expect(allowed, *, denied: int = 404, anon: int = 302) -> dict[str, int]:
     return {role: (anon if role == "anon" else 200 if role in allowed else denied) for role in ROLES}
 
 
+#: Who sees the audited centre's application (the team of its audit: auditor_on).
+APPLICATION_VIEW = TEAM_VIEW | {"contact_own"}
+
 GET = {
     "main.index": expect(LOGGED_IN),
     "main.hello": expect(LOGGED_IN),
@@ -65,6 +68,15 @@ GET = {
     "verify.form": {role: 200 for role in ROLES},  # public
     "verify.show": {role: 200 for role in ROLES},
     "verify.register": {role: 200 for role in ROLES},
+    # The centre's area: its contacts, the team, leads and admins; nobody else (404).
+    "applications.apply": expect(MANAGERS | {"contact_own", "contact_other"}),
+    "applications.detail": expect(APPLICATION_VIEW),
+    "applications.questionnaire": expect(APPLICATION_VIEW),
+    "applications.self_assessment": expect(APPLICATION_VIEW),
+    "applications.documents": expect(APPLICATION_VIEW),
+    "applications.download": expect(APPLICATION_VIEW),
+    # Another centre's application, waiting: only a working-group lead answers it.
+    "applications.accept": {**expect({"lead"}), "admin": 403, "contact_other": 403},
 }
 
 #: POST endpoints: the roles that may use them. Everyone else is refused (403/404; anonymous
@@ -95,10 +107,23 @@ POST = {
     "admin.token_create": {"admin"},
     "admin.token_revoke": {"admin"},
     "certificates.change_status": {"lead"},
+    "applications.apply": MANAGERS | {"contact_own", "contact_other"},
+    "applications.accept": {"lead"},
+    "applications.decline": {"lead"},
+    # The questionnaire is open: only the centre's own contact answers, submits, hands in.
+    "applications.save_answer": {"contact_own"},
+    "applications.submit": {"contact_own"},
+    "applications.save_self_assessment": {"contact_own"},
+    "applications.upload": {"contact_own"},
+    "applications.remove_file": {"contact_own"},
+    "applications.review_document": set(),  # nobody: the questionnaire is not submitted yet
+    "applications.complete_review": set(),
 }
 
 #: Values that differ per route where two rules use the same argument name.
-OVERRIDES = {"certificates.change_status": {"action": "suspend"}}
+OVERRIDES = {"certificates.change_status": {"action": "suspend"},
+             "applications.accept": {"application_id": "waiting"},
+             "applications.decline": {"application_id": "waiting"}}
 
 
 def _build_world() -> dict:
@@ -138,7 +163,9 @@ def _rules(app, method):
 
 
 def _url(app, rule, values):
-    return rule_url(app, rule, values, OVERRIDES)
+    overrides = {endpoint: {k: values["waiting_application_id"] if v == "waiting" else v
+                            for k, v in args.items()} for endpoint, args in OVERRIDES.items()}
+    return rule_url(app, rule, values, overrides)
 
 
 def test_every_route_has_a_permission_decision(app):
@@ -206,7 +233,8 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, client, world, backe
 
 
 #: Downloads: revalidated before use, never kept by a shared cache.
-DOWNLOADS = {"audits.download_evidence", "audits.report", "certificates.download"}
+DOWNLOADS = {"audits.download_evidence", "audits.report", "certificates.download",
+             "applications.download"}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

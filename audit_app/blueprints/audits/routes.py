@@ -26,6 +26,7 @@ from ...permissions import (
     sees_everything,
 )
 from ...services import access, documents
+from ...services import applications as application_service
 from ...services import audits as audit_service
 from ...services import catalogs as catalog_service
 from ...services import certificates as certificate_service
@@ -50,6 +51,7 @@ from .forms import (
     PlanAuditForm,
     ReviewForm,
 )
+from ..applications.view_helpers import centre_card
 from .view_helpers import field_label
 
 
@@ -164,7 +166,7 @@ def detail(audit_id: int):
         actions=available_actions(audit, current_user, sheet.result),
         guidance=team_guidance(audit, current_user),
         trail=checklist_service.trail(audit, trail_group), trail_group=trail_group,
-        note_form=NoteForm(),
+        note_form=NoteForm(), application=application_service.is_application(audit),
         documents=document_lines(audit), title=_("Audit %(number)s", number=audit.number),
     )
 
@@ -281,6 +283,10 @@ def _autosave_response(audit, sheet, code, *, status, state, overrides):
                                           oob=False)
         body["progress"] = render_template("audits/_progress.html", audit=audit, sheet=sheet,
                                            oob=False)
+        side = render_template("audits/_centre_side.html", audit=audit, sheet=sheet, item=item,
+                               c=item.criterion, x=centre_card(audit, code))
+        if side.strip():  # the centre's side of the criterion: confirmed or corrected now
+            body["side"] = side
         if request.headers.get("X-Want-Card"):  # a conflict was resolved: a fresh card
             body["card"] = render_template(
                 "audits/_card.html", audit=audit, sheet=sheet, item=item, editable=editable,

@@ -115,8 +115,12 @@ def card_texts(audit) -> dict:
 
 
 @bp.app_template_global()
-def card_state(item, overrides: dict) -> dict:
-    """What a checklist card shows: the stored answer, or what the user typed after an error."""
+def card_state(item, overrides: dict, extras=None) -> dict:
+    """What a checklist card shows: the stored answer, or what the user typed after an error.
+
+    A number criterion the centre reported in its submitted questionnaire (``extras``, see
+    ``services.centre_side.card_extras``) shows that value in its field until the auditors
+    save one: ``prefilled`` is then True (the card stays unanswered until they do)."""
     a = item.assessment
     override = overrides.get(item.criterion.code, {})
     typed = override.get("typed")
@@ -130,6 +134,11 @@ def card_state(item, overrides: dict) -> dict:
         "finding_severity": a.finding_severity.value if a.finding_severity else "",
     }
     shown = dict(stored)
+    prefilled = False
+    if (typed is None and extras is not None and extras.prefill is not None
+            and a.value is None and not a.not_applicable):
+        shown["value"] = format_decimal(extras.prefill.value, format="0.##")
+        prefilled = True
     if typed is not None:
         shown = {
             "points": typed.get("points", ""),
@@ -149,26 +158,33 @@ def card_state(item, overrides: dict) -> dict:
         "answered": a.answered,
         "updated_at": a.updated_at,
         "updated_by": a.updated_by.name if a.updated_by else None,
+        "prefilled": prefilled,
     }
 
 
 @bp.app_template_global()
 def audit_steps(audit) -> list[dict]:
-    """The step bar: each step's label and whether it is done, current or to come."""
+    """The step bar: each step's label and whether it is done, current or to come (with the
+    centre's steps first for an audit that began with an application)."""
     from ...labels import label
-    from ...workflow import STEPS, AuditStatus
+    from ...services.applications import is_application
+    from ...workflow import CENTRE_SIDE, AuditStatus, steps_for
 
     status = audit.status
+    if status is AuditStatus.DECLINED:
+        return [{"label": label(AuditStatus.APPLIED), "state": "done"},
+                {"label": label(AuditStatus.DECLINED), "state": "current"}]
+    steps = steps_for(status in CENTRE_SIDE or is_application(audit))
     # "changes requested" sits between in progress and submitted on the bar.
-    position = {s: i for i, s in enumerate(STEPS)}
+    position = {s: i for i, s in enumerate(steps)}
     current = position.get(status, position[AuditStatus.IN_PROGRESS])
     return [
         {
-            "label": label(status) if (i == current and status not in STEPS) else label(step),
+            "label": label(status) if (i == current and status not in steps) else label(step),
             "state": "done" if i < current or status is AuditStatus.DECIDED else
                      "current" if i == current else "todo",
         }
-        for i, step in enumerate(STEPS)
+        for i, step in enumerate(steps)
     ]
 
 
@@ -221,6 +237,17 @@ def event_lines(event) -> list[str]:
                 continue  # unchanged ("adjusted value: – → –" said nothing)
             name = str(FIELD_LABELS.get(key, key))
             lines.append(f"{name}: {_short(old.get(key))} → {_short(value)}")
+    elif isinstance(new, dict) and event.action == "document_reviewed":
+        from ...models import DocumentReviewStatus
+
+        lines.append(label(DocumentReviewStatus(new["status"])) + (
+            f": {_short(new.get('note'))}" if new.get("note") else ""))
+    elif isinstance(new, dict) and event.action == "key_figures_updated":
+        from ..applications.view_helpers import figure_label, figure_value
+
+        old = old if isinstance(old, dict) else {}
+        lines += [f"{figure_label(k)}: {figure_value(k, old.get(k))} → {figure_value(k, v)}"
+                  for k, v in new.items()]
     elif isinstance(new, dict) and "name" in new:
         lines.append(new["name"])
     elif isinstance(old, dict) and "name" in old:

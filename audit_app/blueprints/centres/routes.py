@@ -83,7 +83,10 @@ def detail(centre_id: int):
     """One centre: key figures, audit history and certificates."""
     centre = _get_centre_or_404(centre_id)
     detail = centres.centre_detail(current_user, centre, today=date.today())
-    return render_template("centres/detail.html", detail=detail, centre=centre, title=centre.name)
+    from ...services.centre_side import key_figure_history
+
+    return render_template("centres/detail.html", detail=detail, centre=centre, title=centre.name,
+                           figure_history=key_figure_history(centre.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...permissions import sees_everything
-from ...services import centres, dashboard
+from ...services import applications, centres, dashboard
 from ...services.inputs import parse_page
 from ...templating import current_lang
 from ...workflow import Role
@@ -23,6 +23,7 @@ def index():
     context = {"title": _("Home")}
     if sees_everything(current_user):
         context["lead"] = dashboard.lead_dashboard(today)
+        context["applications"] = applications.pending_applications()
         page = parse_page(request.args.get("page"))
         context["overview"] = centres.overview(
             current_user, page=page, per_page=current_app.config["PAGE_SIZE"]
@@ -33,6 +34,10 @@ def index():
         context["own_centre"], context["own_audits"], context["own_certificates"] = (
             dashboard.contact_home(current_user)
         )
+        if context["own_centre"] is not None:
+            context["own_applications"] = applications.centre_audits(current_user.centre_id)
+            context["may_apply"] = (context["own_centre"].active and
+                                    applications.open_audit_of(context["own_centre"]) is None)
     if "overview" not in context and not current_user.has_role(Role.CONTACT):
         context["overview"] = centres.overview(
             current_user, page=1, per_page=current_app.config["PAGE_SIZE"]

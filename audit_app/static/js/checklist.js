@@ -250,11 +250,19 @@
     }
     swapFragment("summary", body.summary);
     swapFragment("progress", body.progress);
+    centreSide(state, body);
     connectionNotice();
     if (body.category) {
       var count = document.querySelector("#cat-" + body.category.code + " [data-category-count]");
       if (count) { count.textContent = body.category.text; }
     }
+  }
+
+  function centreSide(state, body) {
+    // What the centre reported: now confirmed or corrected (its "confirm" button has done its job).
+    swapFragment("side-" + state.code, body.side);
+    var confirm = state.form.querySelector(".prefill-confirm");
+    if (confirm && body.answered) { confirm.closest(".prefill").hidden = true; }
   }
 
   function refreshCard(state) {
@@ -418,6 +426,7 @@
         }
         swapFragment("summary", body.summary);
         swapFragment("progress", body.progress);
+        centreSide(state, body);
         connectionNotice();
         if (body.category) {
           var count = document.querySelector("#cat-" + body.category.code + " [data-category-count]");
