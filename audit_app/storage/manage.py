@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..models import AuditReport, Certificate, Evidence, StoredFile, utcnow
+from ..models import AuditReport, Certificate, ConditionProof, Evidence, StoredFile, utcnow
 from .base import CorruptFile, FileMissing, read_pieces, sha256_of
 from .store import Storage
 
@@ -65,6 +65,9 @@ def references(session) -> dict[str, tuple[str, list[str]]]:
     add(session.execute(sa.select(AuditReport.storage_key, AuditReport.sha256, AuditReport.id,
                                   AuditReport.lang)),
         lambda r: f"audit report {r[2]} ({r[3]})")
+    add(session.execute(sa.select(ConditionProof.storage_key, ConditionProof.sha256,
+                                  ConditionProof.id, ConditionProof.original_name)),
+        lambda r: f"proof of a condition {r[2]} ({r[3]})")
     return found
 
 

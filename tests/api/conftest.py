@@ -70,7 +70,8 @@ class ApiClient:
         self.client = client
 
     def request(self, method: str, path: str, *, token: str | None = None, json=None,
-                data=None, headers: dict | None = None, lang: str | None = None, check=True):
+                data=None, headers: dict | None = None, lang: str | None = None, check=True,
+                content_type: str | None = None):
         url = path if path.startswith(API) else API + path
         headers = dict(headers or {})
         if token:
@@ -82,7 +83,7 @@ class ApiClient:
             kwargs["json"] = json
         if data is not None:
             kwargs["data"] = data
-            kwargs.setdefault("content_type", "application/json")
+            kwargs["content_type"] = content_type or "application/json"
         response = self.client.open(url, method=method, **kwargs)
         if check:
             check_response(method, url, response)

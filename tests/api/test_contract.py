@@ -30,8 +30,8 @@ def body_operations():
     document = spec()
     for path, ops in document["paths"].items():
         for method, op in ops.items():
-            if "requestBody" not in op:
-                continue
+            if "application/json" not in op.get("requestBody", {}).get("content", {}):
+                continue  # no body, or a file upload (tests/api/test_conditions.py)
             schema = _resolve(op["requestBody"]["content"]["application/json"]["schema"], document)
             yield op["operationId"], method, path, schema
 
@@ -40,22 +40,32 @@ OPERATIONS = sorted(body_operations())
 
 
 @pytest.fixture
-def world(people, make_centre, make_audit, make_user, catalog):
+def world(people, make_centre, make_audit, make_user, make_token, catalog):
     """Objects each operation can act on, with the token of a user allowed to."""
+    from audit_app.models import Certificate
+    from audit_app.services import conditions as condition_service
+    from audit_app.services import evidence as evidence_service
+    from audit_app.workflow import AuditKind
+    from tests.factories import answer_condition, decide
+
     lead, auditor, helper = people["lead"], people["auditor"], people["helper"]
     centre = make_centre(name="Technologiezentrum Göttingen")
+    contact = make_user("contact", name="Henrike Pöhlmann", centre=centre)
+    contact_token = make_token(contact)
     open_audit = make_audit(centre, lead=auditor[0], auditors=[helper[0]])
     submitted = make_audit(make_centre(), lead=auditor[0], auditors=[helper[0]],
                            answers=full_answers(catalog))
     svc.transition(submitted, Action.SUBMIT, auditor[0])
-    decided = make_audit(make_centre(), lead=auditor[0], auditors=[helper[0]],
-                         answers=full_answers(catalog))
-    svc.transition(decided, Action.SUBMIT, auditor[0])
-    svc.transition(decided, Action.BEGIN_REVIEW, lead[0])
-    svc.agree_with_remaining(decided, actor=lead[0])  # decide needs every row reviewed
-    svc.transition(decided, Action.DECIDE, lead[0], decision=Decision.AWARD)
+    decided = make_audit(centre, lead=auditor[0], auditors=[helper[0]],
+                         answers=full_answers(catalog, C4=0, F5=0))
+    previous_file = evidence_service.add_evidence(
+        decided, svc.get_assessment(decided, "A2"), filename="Strategie_2021.pdf",
+        data=b"%PDF-1.4\n% Strategie\n%%EOF\n", actor=auditor[0], max_bytes=10_000)
+    decide(decided, lead[0], decision=Decision.AWARD_WITH_CONDITIONS)
+    conditions = {c.criterion_code: c for c in condition_service.for_audit(decided)}
+    answer_condition(conditions["C4"], contact)  # C4 waits for its check; F5 is open
+    open_audit.kind, open_audit.previous_audit_id = AuditKind.RENEWAL, decided.id
     db.session.commit()
-    from audit_app.models import Certificate
 
     number = db.session.scalar(sa.select(Certificate.number).where(
         Certificate.audit_id == decided.id))
@@ -63,6 +73,7 @@ def world(people, make_centre, make_audit, make_user, catalog):
         "centre_id": centre.id, "lead_auditor_id": auditor[0].id, "auditor_ids": [helper[0].id],
         "catalog_key": catalog.key, "catalog_version": catalog.version, "version": 1,
         "action": "start", "kind": "initial", "planned_on": "2026-11-02",
+        "evidence_id": previous_file.id,
     }
     # operationId → (token, path values)
     targets = {
@@ -73,6 +84,11 @@ def world(people, make_centre, make_audit, make_user, catalog):
         "review": (lead[1], {"audit_id": submitted.id, "code": "A2"}),
         "transition": (auditor[1], {"audit_id": open_audit.id}),
         "certificate_status": (lead[1], {"number": number, "action": "suspend"}),
+        "plan_renewal": (lead[1], {"audit_id": decided.id}),
+        "carry_evidence": (auditor[1], {"audit_id": open_audit.id, "code": "A2"}),
+        "respond_condition": (contact_token, {"condition_id": conditions["F5"].id}),
+        "accept_condition": (lead[1], {"condition_id": conditions["C4"].id}),
+        "reject_condition": (lead[1], {"condition_id": conditions["C4"].id}),
     }
     return {"values": values, "targets": targets, "decided": decided, "number": number}
 

@@ -19,10 +19,15 @@ from . import bp
 @login_required
 def index():
     """Home: what needs the user now, by role; leads and admins also see all centres."""
+    from ...services import conditions as condition_service
+    from ...services.certificates import today_in_berlin
+
     today = date.today()
-    context = {"title": _("Home")}
+    day = today_in_berlin()
+    context = {"title": _("Home"), "day": day}
     if sees_everything(current_user):
         context["lead"] = dashboard.lead_dashboard(today)
+        context["condition_overview"] = condition_service.overview(day)
         page = parse_page(request.args.get("page"))
         context["overview"] = centres.overview(
             current_user, page=page, per_page=current_app.config["PAGE_SIZE"]
@@ -33,6 +38,9 @@ def index():
         context["own_centre"], context["own_audits"], context["own_certificates"] = (
             dashboard.contact_home(current_user)
         )
+        context["own_conditions"] = condition_service.list_conditions(
+            current_user, day, 1, 50, state="active",
+            centre_id=current_user.centre_id or 0).items
     if "overview" not in context and not current_user.has_role(Role.CONTACT):
         context["overview"] = centres.overview(
             current_user, page=1, per_page=current_app.config["PAGE_SIZE"]
