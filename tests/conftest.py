@@ -347,24 +347,69 @@ def pdf_renders(request) -> FakePdfRenderer | None:
     return None if uses_real_pdf(request) else FakePdfRenderer()
 
 
-@pytest.fixture
-def app(backend, request, tmp_path, monkeypatch, db_template, pdf_renders):
-    """The application on ``backend`` with its starting data and its own instance folder."""
+#: One application per backend and process, reused by every test (building one costs ~55 ms,
+#: mostly Werkzeug compiling the URL rules): each test gets it back with the configuration as
+#: built, its own instance and files folder, and its own copy of the database. A test that
+#: changes the application itself (adds a route) asks for a fresh one: ``fresh_app`` marker.
+_APPS: dict[str, tuple] = {}
+
+
+def _fresh_app(uri: str, pdf_renders):
     from audit_app import create_app
+
+    return create_app({**TEST_SETTINGS, "SQLALCHEMY_DATABASE_URI": uri,
+                       "PDF_RENDERER": pdf_renders})
+
+
+def _reused_app(backend: str, uri: str):
+    """The process's application on ``backend`` and the configuration it was built with."""
+    if backend not in _APPS:
+        app = _fresh_app(uri, None)
+        _APPS[backend] = (app, dict(app.config))
+    return _APPS[backend]
+
+
+def _replace_sqlite_file(app, template: Path, path: Path) -> None:
+    """Put a fresh copy of ``template`` at ``path`` (no connection may hold the old file)."""
+    from audit_app.extensions import db
+
+    with app.app_context():
+        db.engine.dispose()
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(template, path)
+
+
+@pytest.fixture
+def app(backend, request, tmp_path, tmp_path_factory, monkeypatch, db_template, pdf_renders):
+    """The application on ``backend`` with its starting data and its own instance folder."""
     from audit_app.extensions import db
 
     instance = tmp_path / "instance"
+    instance.mkdir()
     monkeypatch.setenv("AUDIT_APP_INSTANCE_PATH", str(instance))
+    fresh_app = request.node.get_closest_marker("fresh_app") is not None
     if backend == "sqlite":
-        shutil.copyfile(db_template.sqlite_path, tmp_path / "test.db")
-        uri = f"sqlite:///{tmp_path / 'test.db'}"
+        if fresh_app:
+            path = tmp_path / "test.db"
+            shutil.copyfile(db_template.sqlite_path, path)
+        else:
+            path = tmp_path_factory.getbasetemp() / "reused-app.db"
+        uri = f"sqlite:///{path}"
     else:
         uri = request.getfixturevalue("postgres_schema")
-    app = create_app({
-        **TEST_SETTINGS,
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "PDF_RENDERER": pdf_renders,
-    })
+    if fresh_app:
+        app = _fresh_app(uri, pdf_renders)
+    else:
+        app, built_with = _reused_app(backend, uri)
+        if backend == "sqlite":
+            _replace_sqlite_file(app, db_template.sqlite_path, path)
+        app.config.clear()
+        app.config.update(built_with)
+        app.config["PDF_RENDERER"] = pdf_renders
+        app.instance_path = str(instance)
+        app.config["FILES_FOLDER"] = str(instance / "files")
+        app.test_client_class = FlaskClient
     if db_template.files is not None:
         shutil.copytree(db_template.files, app.config["FILES_FOLDER"])
     with app.app_context():
@@ -374,7 +419,8 @@ def app(backend, request, tmp_path, monkeypatch, db_template, pdf_renders):
         db.session.remove()
         if backend == "postgresql":
             _truncate_all(db.engine)
-        db.engine.dispose()
+        if fresh_app or backend == "sqlite":
+            db.engine.dispose()
 
 
 class IsolatedClient(FlaskClient):

@@ -50,3 +50,21 @@ class FakePdfRenderer:
     def rendered(self, needle: str) -> list[str]:
         """The recorded HTML documents that contain ``needle``."""
         return [html for html in self.calls if needle in html]
+
+
+class CertificatesOnly:
+    """Real WeasyPrint for certificates, the recording fake for everything else.
+
+    For tests whose subject is the certificate: a decision also renders the 13-page report
+    in two languages (about a second), which tests/pdf/test_reports.py reads for real.
+    """
+
+    def __init__(self):
+        self.fake = FakePdfRenderer()
+
+    def __call__(self, html: str) -> bytes:
+        if 'data-document="certificate"' in html[:400]:
+            from audit_app.pdf.render import weasyprint_pdf
+
+            return weasyprint_pdf(html)
+        return self.fake(html)

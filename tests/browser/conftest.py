@@ -5,6 +5,7 @@ Never `playwright install`: the tests use /usr/bin/chromium (installed by `make 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from pathlib import Path
@@ -14,6 +15,10 @@ from werkzeug.serving import make_server
 
 from tests.conftest import FAST_PASSWORD_HASH
 
+# A card's save state once the server has the answer ("gespeichert 16:25"). Never a bare
+# "gespeichert": "noch nicht gespeichert" and "offline gespeichert" contain it too, and a test
+# that waits for those races the save it meant to wait for.
+SAVED = re.compile(r"^\s*gespeichert \d")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = os.environ.get("AUDIT_APP_TEST_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.browser.conftest import SAVED, ARTIFACTS, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     sign_in(page, live_server, "auditorin@demo.aiz-audit.de")
     page.get_by_role("link", name=re.compile("A-2026-0009")).first.click()
     page.wait_for_url(re.compile(r".*/audits/\d+/checklist$"))
+    page.wait_for_load_state("load")
     audit_url = page.url.rsplit("/", 1)[0]
 
     # One save in place: D4 (yes/no). The page does not reload: a marker survives.
@@ -40,7 +41,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     card.get_by_text("ja", exact=True).click()
     card.get_by_label("Kommentar").fill("Regel zur Verweildauer: max. 5 Jahre – im Mietvertrag § 3")
     card.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#crit-D4 [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.locator("#crit-D4 [data-testid=save-state]")).to_have_text(SAVED)
     assert page.evaluate("window.__marker") == "still here"
 
     # An N/A with its reason on G6 (first audit: no earlier recommendations).
@@ -48,7 +49,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
     g6.get_by_label("Nicht anwendbar", exact=True).check()
     g6.get_by_label("Begründung für „nicht anwendbar“").fill("Erstaudit – keine früheren Empfehlungen.")
     g6.get_by_role("button", name="Speichern").click()
-    expect(page.locator("#crit-G6 [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.locator("#crit-G6 [data-testid=save-state]")).to_have_text(SAVED)
 
     # One upload on A1: choosing the file uploads it.
     pdf = tmp_path / "Gesellschaftsvertrag_Münster.pdf"
@@ -65,7 +66,7 @@ def test_auditor_fills_and_submits_lead_adjusts_and_decides(live_server, page, t
         else:
             card.locator("input[name=points][value='3']").check()
         card.get_by_role("button", name="Speichern").click()
-        expect(page.locator(f"#crit-{code} [data-testid=save-state]")).to_contain_text("gespeichert")
+        expect(page.locator(f"#crit-{code} [data-testid=save-state]")).to_have_text(SAVED)
     expect(page.get_by_test_id("summary-answered")).to_have_text("40 von 40")
     screenshot(page, "checklist-tablet")
 
@@ -113,6 +114,7 @@ def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page
     page.set_viewport_size({"width": 768, "height": 1024})
     sign_in(page, live_server, "auditor4@demo.aiz-audit.de")
     page.get_by_role("link", name=re.compile("A-2026-0013")).first.click()
+    page.wait_for_load_state("load")  # the checklist's script is running before we type
     card = page.locator("#crit-C3")
     page.context.set_offline(True)
     card.get_by_label("Kommentar").fill("Fördermittelberatung mit IHK – Notiz aus dem Gespräch")
@@ -123,7 +125,7 @@ def test_a_save_without_connection_keeps_the_input_and_says_so(live_server, page
     card.locator("input[name=points][value='2']").check()
     # Back online: the card sends everything by itself.
     page.context.set_offline(False)
-    expect(page.locator("#crit-C3 [data-testid=save-state]")).to_contain_text("gespeichert")
+    expect(page.locator("#crit-C3 [data-testid=save-state]")).to_have_text(SAVED)
     expect(page.locator("#progress .progress-offline")).to_be_hidden()
     page.reload()
     expect(page.locator("#crit-C3 input[name=points][value='2']")).to_be_checked()

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import SAVED, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_a_tapped_rating_is_stored_without_pressing_save(tablet, live_server):
     code = first_open_scale_card(page)
     card = page.locator(f"#crit-{code}")
     card.locator(".scale-option", has_text="2 – umgesetzt").click()
-    expect(card.get_by_test_id("save-state")).to_contain_text("gespeichert")
+    expect(card.get_by_test_id("save-state")).to_have_text(SAVED)
     # Leave without pressing anything, come back: the rating is stored.
     page.goto(audit_url)
     page.goto(audit_url + "/checklist")
@@ -85,7 +85,7 @@ def test_typed_text_saves_after_a_pause_and_the_page_warns_before_leaving(tablet
     assert dialogs == ["beforeunload"]
     expect(comment).to_have_value("Gespräch mit der Geschäftsführung – Protokoll vom 12.03.")
     # After the pause the card saves itself.
-    expect(card.get_by_test_id("save-state")).to_contain_text("gespeichert")
+    expect(card.get_by_test_id("save-state")).to_have_text(SAVED)
     expect(card.get_by_test_id("save-state")).not_to_contain_text("noch nicht")
     page.goto(audit_url + "/checklist")
     expect(page.locator(f"#crit-{code}").get_by_label("Kommentar")).to_have_value(
@@ -102,7 +102,7 @@ def test_offline_the_card_says_so_and_saves_when_the_connection_is_back(tablet, 
     expect(card.get_by_test_id("save-state")).to_contain_text("offline gespeichert")
     expect(card).to_have_class(re.compile("card-queued"))
     page.context.set_offline(False)
-    expect(card.get_by_test_id("save-state")).to_contain_text("gespeichert")
+    expect(card.get_by_test_id("save-state")).to_have_text(SAVED)
     page.goto(audit_url + "/checklist")
     expect(page.locator(f"#crit-{code} input[name=points][value='3']")).to_be_checked()
 
@@ -157,7 +157,7 @@ def test_na_switches_the_scale_off_and_shows_its_reason(tablet, live_server):
     expect(card.locator("input[name=points]").first).to_be_disabled()
     reason.fill("Keine Mieterbefragung im Zeitraum – neues Zentrum, erste Befragung 2027.")
     reason.blur()
-    expect(card.get_by_test_id("save-state")).to_contain_text("gespeichert")
+    expect(card.get_by_test_id("save-state")).to_have_text(SAVED)
     assert "nicht anwendbar" not in card.locator(".error-summary").inner_text()
 
 

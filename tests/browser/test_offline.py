@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import persistent_context, screenshot
+from tests.browser.conftest import SAVED, persistent_context, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -158,7 +158,7 @@ def test_a_conflict_made_meanwhile_shows_on_the_right_card_and_keeps_the_entry(
     sign_in(other, live_server, "auditorin@demo.aiz-audit.de")
     other.goto(url + "/checklist")
     other.locator(f"#crit-{code} .scale-option", has_text="3 – vorbildlich").click()
-    expect(other.locator(f"#crit-{code}").get_by_test_id("save-state")).to_contain_text("gespeichert")
+    expect(other.locator(f"#crit-{code}").get_by_test_id("save-state")).to_have_text(SAVED)
     laptop.close()
 
     tablet.set_offline(False)
@@ -172,7 +172,7 @@ def test_a_conflict_made_meanwhile_shows_on_the_right_card_and_keeps_the_entry(
     screenshot(page, "offline-768-conflict", full_page=False)
     # The auditor decides for their own input: it is saved knowingly, the entry is done.
     page.locator(f"#crit-{code}").get_by_role("button", name="Meine Eingabe speichern").click()
-    expect(page.locator(f"#crit-{code}").get_by_test_id("save-state")).to_contain_text("gespeichert")
+    expect(page.locator(f"#crit-{code}").get_by_test_id("save-state")).to_have_text(SAVED)
     wait_until_sent(page)
     page.goto(url + "/checklist")
     expect(page.locator(f"#crit-{code} input[name=points][value='1']")).to_be_checked()

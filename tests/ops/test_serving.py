@@ -112,6 +112,7 @@ def test_json_log_lines_carry_the_request_id(app, client):
 
 
 @sqlite_only
+@pytest.mark.fresh_app  # adds a route
 def test_proxy_fix_is_off_by_default_and_enabled_by_configuration(app, backend, tmp_path, monkeypatch):
     from audit_app import create_app
 
@@ -153,6 +154,7 @@ def _add_failing_routes(app):
     app.add_url_rule("/_bad", "bad", bad_query)
 
 
+@pytest.mark.fresh_app  # adds routes
 def test_database_unavailable_answers_503_page_and_json_and_logs_one_line(app, client, caplog):
     _add_failing_routes(app)
     with caplog.at_level(logging.INFO, logger="audit_app"):

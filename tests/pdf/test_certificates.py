@@ -23,6 +23,15 @@ from tests.conftest import csrf_token, fresh, full_answers
 
 
 @pytest.fixture
+def pdf_renders():
+    """Certificates render for real here; the reports every decision also renders are the
+    subject of tests/pdf/test_reports.py and are faked in this module."""
+    from tests.fake_pdf import CertificatesOnly
+
+    return CertificatesOnly()
+
+
+@pytest.fixture
 def team(make_user):
     return {
         "lead_auditor": make_user("auditor", name="Katrin Weiß", email="katrin@zentren-test.de"),
@@ -374,7 +383,8 @@ def test_user_text_is_escaped_and_fetches_nothing(app, make_audit, make_centre, 
 
 
 def test_the_renderer_itself_refuses_network_and_foreign_files(app, listening_server):
-    from audit_app.pdf.render import render_pdf, url_fetcher
+    from audit_app.pdf.render import url_fetcher
+    from audit_app.pdf.render import weasyprint_pdf as render_pdf  # the renderer itself
 
     attacks = _attacks(listening_server.port)
     html = ("<html><head>" + attacks["css"] + "</head><body><p>Prüfung</p>"

@@ -226,6 +226,7 @@ def test_unknown_page_gives_a_german_404_without_trace(client):
     assert "Fehler 404" in body and "Traceback" not in body
 
 
+@pytest.mark.fresh_app
 def test_unexpected_error_gives_a_clean_500(app, client):
     @app.route("/kaputt")
     def broken():
