@@ -130,14 +130,15 @@ def upgrade():
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.add_column(sa.Column('suspension_cause', sa.String(length=20), nullable=True))
 
-    # Columns referencing audits and evidence: on SQLite added in place (ALTER TABLE ... ADD
-    # COLUMN ... REFERENCES), never by rebuilding the table, which SQLite refuses while other
-    # tables' rows point at it (every installation with data).
-    _add_reference('audits', 'previous_audit_id', 'audits')
+    # Columns referencing audits and evidence: on SQLite the table is rebuilt (batch mode) with
+    # the foreign key checks off, which SQLite needs while other tables' rows point at it; an
+    # in-place ADD COLUMN ... REFERENCES would leave the constraint without a reflectable name.
+    with _tables_rebuilt_without_foreign_key_checks():
+        _add_reference('audits', 'previous_audit_id', 'audits')
+        _add_reference('evidence', 'carried_from_id', 'evidence')
     with op.batch_alter_table('evidence', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document_date', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('valid_until', sa.Date(), nullable=True))
-    _add_reference('evidence', 'carried_from_id', 'evidence')
 
     with op.batch_alter_table('catalogs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('predecessor', sa.JSON(), nullable=True))
@@ -145,14 +146,11 @@ def upgrade():
 
 def _add_reference(table: str, column: str, target: str) -> None:
     """A nullable integer column with a named foreign key (RESTRICT) and an index."""
-    fk = f'fk_{table}_{column}_{target}'
-    if op.get_bind().dialect.name == 'sqlite':
-        op.execute(f'ALTER TABLE {table} ADD COLUMN {column} INTEGER '
-                   f'CONSTRAINT {fk} REFERENCES {target} (id) ON DELETE RESTRICT')
-    else:
-        op.add_column(table, sa.Column(column, sa.Integer(), nullable=True))
-        op.create_foreign_key(fk, table, target, [column], ['id'], ondelete='RESTRICT')
-    op.create_index(f'ix_{table}_{column}', table, [column], unique=False)
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(column, sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(f'fk_{table}_{column}_{target}', target, [column], ['id'],
+                                    ondelete='RESTRICT')
+        batch_op.create_index(f'ix_{table}_{column}', [column], unique=False)
 
 
 @contextmanager
