@@ -519,7 +519,8 @@ def make_audit(app, catalog, make_user, make_centre):
     given ``lead`` / ``auditors``) and saves the given answers through the service.
     """
     def make(centre=None, **kw):
-        return factories.make_audit(centre, catalog=catalog, **kw)
+        kw.setdefault("catalog", catalog)
+        return factories.make_audit(centre, **kw)
 
     return make
 
