@@ -1,0 +1,154 @@
+"""The conditions pages: the contact answers with a proof file, a lead accepts or rejects, bad
+input changes nothing, the certificate page offers reinstating only when every condition is
+closed; the renewal checklist shows the previous cycle and carries a file only when confirmed."""
+from __future__ import annotations
+
+import io
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from audit_app.extensions import db
+from audit_app.models import Certificate, ConditionStatus
+from audit_app.services import conditions as svc
+from audit_app.workflow import Decision
+from tests.conftest import csrf_token, fresh
+from tests.factories import answer_condition, decide, full_answers
+
+PDF = b"%PDF-1.4\n% Nachweis\n%%EOF\n"
+
+
+@pytest.fixture
+def awarded(make_user, make_centre, make_audit, catalog):
+    centre = make_centre(name="Technologiezentrum Göttingen")
+    contact = make_user("contact", centre=centre, email="kontakt@tz-goettingen.example")
+    make_user("contact", centre=make_centre(name="Gründerzentrum Jena"),
+              email="kontakt@gz-jena.example")
+    lead = make_user("lead", email="leitung@zentren-test.de")
+    audit = make_audit(centre, answers=full_answers(catalog, C4=0, F5=0))
+    decide(audit, lead, decision=Decision.AWARD_WITH_CONDITIONS)
+    conditions = {c.criterion_code: c.id for c in svc.for_audit(audit)}
+    return SimpleNamespace(audit=audit, contact=contact, lead=lead, conditions=conditions)
+
+
+def _condition(condition_id):
+    fresh()
+    return svc.load(condition_id)
+
+
+def test_the_contact_answers_with_a_file_and_the_lead_accepts(client, auth, awarded):
+    c4 = awarded.conditions["C4"]
+    auth.login("kontakt@tz-goettingen.example")
+    listing = client.get("/conditions/").get_data(as_text=True)
+    assert "C4" in listing and "F5" in listing
+    url = f"/conditions/{c4}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Auflage beantworten" in page
+    response = client.post(f"{url}/respond", data={
+        "csrf_token": csrf_token(client, url), "cause": "Zuständigkeit war ungeklärt.",
+        "measure": "Verantwortliche benannt.",
+        "proofs": (io.BytesIO(PDF), "Nachweis_Maßnahme.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    condition = _condition(c4)
+    assert condition.status is ConditionStatus.ANSWERED
+    assert [p.original_name for p in condition.responses[0].proofs] == ["Nachweis_Maßnahme.pdf"]
+    # The contact cannot check their own answer.
+    assert client.post(f"{url}/accept", data={"csrf_token": csrf_token(client, url),
+                                              "confirm": "y"}).status_code == 403
+    auth.logout()
+
+    auth.login("leitung@zentren-test.de")
+    page = client.get(url).get_data(as_text=True)
+    assert "Nachweis_Maßnahme.pdf" in page and "Antwort prüfen" in page
+    response = client.post(f"{url}/accept", data={"csrf_token": csrf_token(client, url),
+                                                  "confirm": "y", "note": "Wirksam."})
+    assert response.status_code == 302
+    assert _condition(c4).status is ConditionStatus.CLOSED
+    timeline = client.get(f"/audits/{awarded.audit.id}").get_data(as_text=True)
+    assert "Auflage als erfüllt angenommen" in timeline
+
+
+def test_an_answer_on_a_closed_condition_is_refused_clearly(client, auth, awarded):
+    c4 = awarded.conditions["C4"]
+    condition = _condition(c4)
+    answer_condition(condition, awarded.contact)
+    svc.accept(condition, awarded.lead)
+    db.session.commit()
+    auth.login("kontakt@tz-goettingen.example")
+    url = f"/conditions/{c4}"
+    response = client.post(f"{url}/respond", data={
+        "csrf_token": csrf_token(client, url), "cause": "Noch einmal", "measure": "Noch einmal"},
+        follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Diese Auflage ist erledigt" in html
+    assert len(_condition(c4).responses) == 1
+
+
+def test_a_contact_of_another_centre_sees_nothing(client, auth, awarded):
+    auth.login("kontakt@gz-jena.example")
+    assert client.get(f"/conditions/{awarded.conditions['C4']}").status_code in (403, 404)
+    assert "C4" not in client.get("/conditions/").get_data(as_text=True)
+
+
+def test_a_rejection_into_the_past_or_without_reason_changes_nothing(client, auth, awarded):
+    f5 = awarded.conditions["F5"]
+    answer_condition(_condition(f5), awarded.contact)
+    auth.login("leitung@zentren-test.de")
+    url = f"/conditions/{f5}"
+    before = _condition(f5).deadline
+    response = client.post(f"{url}/reject", data={
+        "csrf_token": csrf_token(client, url), "reason": "Nachweis fehlt.",
+        "new_deadline": "2001-01-31", "extension_reason": "Urlaub"})
+    assert response.status_code == 422
+    assert "kann nicht in der Vergangenheit liegen" in response.get_data(as_text=True)
+    response = client.post(f"{url}/reject", data={
+        "csrf_token": csrf_token(client, url), "reason": "Nachweis fehlt.",
+        "new_deadline": (before.replace(year=before.year + 1)).isoformat()})
+    assert response.status_code == 422  # an extension needs its reason
+    condition = _condition(f5)
+    assert condition.status is ConditionStatus.ANSWERED and condition.deadline == before
+    response = client.post(f"{url}/reject", data={
+        "csrf_token": csrf_token(client, url), "reason": "Nachweis fehlt."})
+    assert response.status_code == 302
+    condition = _condition(f5)
+    assert condition.status is ConditionStatus.OPEN and condition.deadline == before
+
+
+def test_a_post_without_csrf_token_is_refused(client, auth, awarded):
+    auth.login("kontakt@tz-goettingen.example")
+    response = client.post(f"/conditions/{awarded.conditions['C4']}/respond",
+                           data={"cause": "x", "measure": "y"})
+    assert response.status_code == 400
+    assert _condition(awarded.conditions["C4"]).status is ConditionStatus.OPEN
+
+
+def test_the_suspended_certificate_can_be_reinstated_once_every_condition_is_closed(
+        app, client, auth, awarded, runner):
+    from datetime import timedelta
+
+    condition = _condition(awarded.conditions["C4"])
+    day = condition.deadline + timedelta(days=app.config["CONDITION_GRACE_DAYS"] + 1)
+    assert "Suspended 1" in runner.invoke(args=["conditions", "--today", day.isoformat()]).output
+    fresh()
+    certificate = db.session.scalar(
+        sa.select(Certificate).where(Certificate.audit_id == awarded.audit.id))
+    verify = client.get(f"/verify/{certificate.number}?lang=de").get_data(as_text=True)
+    assert "ausgesetzt" in verify and "Auflage nicht fristgerecht erfüllt" in verify
+    for code in ("C4", "F5"):
+        c = _condition(awarded.conditions[code])
+        answer_condition(c, db.session.get(type(awarded.contact), awarded.contact.id))
+        svc.accept(c, db.session.get(type(awarded.lead), awarded.lead.id))
+        db.session.commit()
+    auth.login("leitung@zentren-test.de")
+    from audit_app.services import certificates as certificate_service
+
+    fresh()
+    certificate = db.session.get(Certificate, certificate.id)
+    certificate_service.change_status(certificate, "reinstate",
+                                      db.session.get(type(awarded.lead), awarded.lead.id),
+                                      "Alle Auflagen erfüllt")
+    db.session.commit()
+    verify = client.get(f"/verify/{certificate.number}?lang=de").get_data(as_text=True)
+    assert "gültig" in verify and "Auflage nicht fristgerecht erfüllt" not in verify
