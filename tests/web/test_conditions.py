@@ -152,3 +152,63 @@ def test_the_suspended_certificate_can_be_reinstated_once_every_condition_is_clo
     db.session.commit()
     verify = client.get(f"/verify/{certificate.number}?lang=de").get_data(as_text=True)
     assert "gültig" in verify and "Auflage nicht fristgerecht erfüllt" not in verify
+
+
+def test_the_conditions_list_and_start_page_queries_do_not_grow(app, client, auth, make_user,
+                                                               make_centre, make_audit, catalog):
+    from tests.conftest import count_queries
+
+    lead = make_user("lead", email="leitung@zentren-test.de")
+    auth.login("leitung@zentren-test.de")
+
+    def award():
+        audit = make_audit(make_centre(), answers=full_answers(catalog, C4=0, F5=0))
+        decide(audit, lead, decision=Decision.AWARD_WITH_CONDITIONS)
+
+    def queries(url: str) -> int:
+        with count_queries(db.engine) as statements:
+            assert client.get(url).status_code == 200
+        return len(statements)
+
+    award()
+    few = {url: queries(url) for url in ("/conditions/", "/")}
+    for _ in range(3):
+        award()
+    assert {url: queries(url) for url in ("/conditions/", "/")} == few
+
+
+def test_the_renewal_checklist_shows_the_previous_cycle_without_growing_queries(
+        app, client, auth, make_user, make_centre, make_audit, catalog):
+    from audit_app.services import audits as audit_service
+    from audit_app.services import evidence as evidence_service
+    from audit_app.workflow import AuditKind
+    from tests.conftest import count_queries
+
+    lead = make_user("lead")
+    auditor = make_user("auditor", email="auditorin@zentren-test.de")
+
+    def renewal_with_files(codes) -> int:
+        centre = make_centre()
+        old = make_audit(centre, lead=auditor, answers=full_answers(catalog, B2=2))
+        for code in codes:
+            evidence_service.add_evidence(
+                old, audit_service.get_assessment(old, code), filename=f"Nachweis_{code}.pdf",
+                data=PDF + code.encode(), actor=auditor, max_bytes=10_000)
+        db.session.commit()
+        decide(old, lead, decision=Decision.AWARD)
+        return make_audit(centre, lead=auditor, kind=AuditKind.RENEWAL).id
+
+    small = renewal_with_files(["A2"])
+    large = renewal_with_files(["A2", "A3", "B2", "C1", "C2", "E1"])
+    auth.login("auditorin@zentren-test.de")
+
+    def queries(audit_id: int) -> tuple[int, str]:
+        with count_queries(db.engine) as statements:
+            response = client.get(f"/audits/{audit_id}/checklist")
+            assert response.status_code == 200
+        return len(statements), response.get_data(as_text=True)
+
+    few, html = queries(small)
+    assert "Voriger Zyklus" in html and "2 – umgesetzt" in html and "Nachweis_A2.pdf" in html
+    many, html = queries(large)
+    assert many == few and "Nachweis_E1.pdf" in html
