@@ -122,7 +122,7 @@ CONDITION_STATE_WORDS = {
     ConditionState.OVERDUE: Words(_l("overdue"), _l(
         "The deadline has passed without an answer. After the grace period the certificate "
         "is suspended.")),
-    ConditionState.ANSWERED: Words(_l("answered"), _l(
+    ConditionState.ANSWERED: Words(_l("answered, to check"), _l(
         "The centre has answered; a working-group lead or the lead auditor checks the "
         "answer.")),
     ConditionState.CLOSED: Words(_l("fulfilled"), _l("The answer was accepted: the condition "
@@ -136,7 +136,7 @@ CONDITION_FILTER_LABELS = {
     "active": _l("still to be fulfilled"),
     "overdue": _l("overdue"),
     "open": _l("open"),
-    "answered": _l("answered"),
+    "answered": _l("answered, to check"),
     "closed": _l("fulfilled"),
     "cancelled": _l("cancelled"),
     "all": _l("all"),
@@ -144,7 +144,7 @@ CONDITION_FILTER_LABELS = {
 #: A condition's stored status (the API's words; pages show the state above).
 CONDITION_STATUS_LABELS = {
     ConditionStatus.OPEN: _l("open"),
-    ConditionStatus.ANSWERED: _l("answered"),
+    ConditionStatus.ANSWERED: _l("answered, to check"),
     ConditionStatus.CLOSED: _l("fulfilled"),
     ConditionStatus.CANCELLED: _l("cancelled"),
 }
