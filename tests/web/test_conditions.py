@@ -212,3 +212,54 @@ def test_the_renewal_checklist_shows_the_previous_cycle_without_growing_queries(
     assert "Voriger Zyklus" in html and "2 – umgesetzt" in html and "Nachweis_A2.pdf" in html
     many, html = queries(large)
     assert many == few and "Nachweis_E1.pdf" in html
+
+
+def test_a_lead_plans_a_renewal_from_a_decided_audit_and_files_need_the_confirmation(
+        client, auth, make_user, make_centre, make_audit, catalog):
+    from audit_app.models import Audit, Evidence
+    from audit_app.services import audits as audit_service
+    from audit_app.services import evidence as evidence_service
+    from audit_app.workflow import AuditKind
+
+    lead = make_user("lead", email="leitung@zentren-test.de")
+    auditor = make_user("auditor", email="auditorin@zentren-test.de")
+    helper = make_user("auditor")
+    centre = make_centre(name="Gründerzentrum Lüneburg")
+    old = make_audit(centre, lead=auditor, answers=full_answers(catalog))
+    previous_file = evidence_service.add_evidence(
+        old, audit_service.get_assessment(old, "A2"), filename="Strategie_2026.pdf",
+        data=PDF, actor=auditor, max_bytes=10_000)
+    db.session.commit()
+    decide(old, lead, decision=Decision.AWARD)
+
+    auth.login("leitung@zentren-test.de")
+    url = f"/audits/new?previous={old.id}"
+    form = client.get(url).get_data(as_text=True)
+    assert "Voriger Zyklus (Wiederholungsaudits)" in form and old.number in form
+    response = client.post(url, data={
+        "csrf_token": csrf_token(client, url), "centre_id": centre.id, "catalog_id": catalog.id,
+        "kind": "renewal", "planned_on": "2031-05-04", "lead_auditor_id": auditor.id,
+        "auditor_ids": [helper.id], "guest_id": 0, "previous_audit_id": old.id})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    fresh()
+    renewal = db.session.scalar(sa.select(Audit).where(Audit.kind == AuditKind.RENEWAL))
+    assert renewal.previous_audit_id == old.id
+    auth.logout()
+
+    auth.login("auditorin@zentren-test.de")
+    checklist = f"/audits/{renewal.id}/checklist"
+    carry = f"/audits/{renewal.id}/checklist/A2/carry"
+    response = client.post(carry, data={"csrf_token": csrf_token(client, checklist),
+                                        "evidence_id": previous_file.id},
+                           follow_redirects=True)
+    assert "Bestätigen, dass die Datei noch gültig ist." in response.get_data(as_text=True)
+
+    def carried() -> int:
+        fresh()
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Evidence).where(
+            Evidence.carried_from_id == previous_file.id))
+
+    assert carried() == 0
+    response = client.post(carry, data={"csrf_token": csrf_token(client, checklist),
+                                        "evidence_id": previous_file.id, "still_valid": "y"})
+    assert response.status_code == 302 and carried() == 1
