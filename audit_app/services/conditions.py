@@ -228,6 +228,11 @@ class Overview:
     open: list[Condition]
     counts: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def total(self) -> int:
+        """Conditions still to be fulfilled: overdue, answered and open."""
+        return sum(self.counts.values())
+
 
 def overview(today: date, *, limit: int = 10) -> Overview:
     """The conditions still to be fulfilled across all centres (four queries)."""

@@ -249,6 +249,6 @@ def test_the_lead_overview_lists_overdue_answered_and_open(awarded):
     overview = svc.overview(DEADLINE + DAY)
     assert [c.criterion_code for c in overview.overdue] == ["C4"]
     assert [c.criterion_code for c in overview.answered] == ["F5"]
-    assert overview.counts == {"overdue": 1, "answered": 1, "open": 0}
+    assert overview.counts == {"overdue": 1, "answered": 1, "open": 0} and overview.total == 2
     on_deadline = svc.overview(DEADLINE)
     assert [c.criterion_code for c in on_deadline.open] == ["C4"] and on_deadline.overdue == []
