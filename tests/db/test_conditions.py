@@ -111,6 +111,12 @@ def test_the_daily_command_suspends_after_the_grace_period_once(app, awarded, ru
         record = certificate_service.verification_record(info)
     assert record["status"] == "suspended"
     assert record["status_reason"] == "Auflage nicht fristgerecht erfüllt"
+    from flask_babel import refresh
+
+    refresh()  # the German record above cached its language in this test's app context
+    english = app.test_client().get(f"/verify/{certificate.number}.json?lang=en").get_json()
+    assert english["status"] == "suspended"
+    assert english["status_reason"] == "Condition not fulfilled in time"
     registered = [e["number"] for _, entries in certificate_service.register(
         date.fromisoformat(day)) for e in entries]
     assert certificate.number not in registered
