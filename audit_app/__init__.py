@@ -110,11 +110,12 @@ def register_blueprints(app: Flask) -> None:
     from .blueprints.auth import bp as auth_bp
     from .blueprints.centres import bp as centres_bp
     from .blueprints.certificates import bp as certificates_bp
+    from .blueprints.conditions import bp as conditions_bp
     from .blueprints.main import bp as main_bp
     from .blueprints.ops import bp as ops_bp
     from .blueprints.verify import bp as verify_bp
 
-    for bp in (main_bp, auth_bp, centres_bp, audits_bp, applications_bp, admin_bp,
+    for bp in (main_bp, auth_bp, centres_bp, audits_bp, applications_bp, conditions_bp, admin_bp,
                certificates_bp, verify_bp, ops_bp):
         app.register_blueprint(bp)
     from .api import bp as api_bp  # JSON API v1: bearer tokens, no CSRF, JSON errors

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
-from .catalog import CatalogError, load_catalog
+from .catalog import CatalogError
 from .extensions import db
 from .models import CatalogStatus
 from .services import catalogs as catalog_service
@@ -75,19 +75,26 @@ def init_command() -> None:
 @catalog_cli.command("validate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 def catalog_validate(paths: tuple[str, ...]) -> None:
-    """Check catalogue files; print every error as file:line: path: message and exit 1."""
+    """Check catalogue files; print every error as file:line: path: message and exit 1.
+
+    A file naming a predecessor is checked against that older version too: among the files
+    given, else the file ``<key>-<version>.yaml`` next to it.
+    """
+    from .catalog.lineage import validate_files
+
     failed = False
-    for path in paths:
-        try:
-            catalog = load_catalog(path)
-        except CatalogError as exc:
+    for path, catalog in validate_files(paths).items():
+        if isinstance(catalog, CatalogError):
             failed = True
-            for problem in exc.problems:
+            for problem in catalog.problems:
                 click.echo(str(problem), err=True)
         else:
+            mapped = (f", mapped from {catalog.key} {catalog.predecessor.version}"
+                      if catalog.predecessor else "")
             click.echo(
                 f"{path}: OK ({catalog.key} {catalog.version}, "
-                f"{len(catalog.categories)} categories, {catalog.criteria_count} criteria)"
+                f"{len(catalog.categories)} categories, {catalog.criteria_count} criteria"
+                f"{mapped})"
             )
     if failed:
         sys.exit(1)
@@ -290,9 +297,77 @@ def reminders_command(today, dry_run: bool) -> None:
                + (f" {skipped} were sent by another run at the same time." if skipped else ""))
 
 
+@click.command("conditions")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The day to act for (YYYY-MM-DD); default: today in Berlin.")
+@click.option("--dry-run", is_flag=True, help="Only print what is due; send and change nothing.")
+def conditions_command(today, dry_run: bool) -> None:
+    """The daily run for conditions (cron): deadline reminders 30 and 7 days before, and the
+    suspension of certificates whose condition is overdue beyond CONDITION_GRACE_DAYS.
+
+    Safe to run twice a day and on several servers at once: a reminder is claimed by a unique
+    row before it is sent, a suspension is one conditional update.
+    """
+    from datetime import datetime as _datetime
+    from zoneinfo import ZoneInfo
+
+    from .services import conditions
+
+    day = today.date() if today else _datetime.now(ZoneInfo("Europe/Berlin")).date()
+    config = current_app.config
+    grace = config["CONDITION_GRACE_DAYS"]
+    due = conditions.due_reminders(day)
+    suspensions = conditions.due_suspensions(day, grace)
+    for r in due:
+        c = r.condition
+        to = ", ".join(r.recipients) or "(no recipient: add a contact e-mail to the centre)"
+        click.echo(f"reminder\t{c.audit.number}\t{c.criterion_code or '-'}\t{c.centre.name}\t"
+                   f"deadline {c.deadline.isoformat()}\t{r.days_left} days left\t"
+                   f"stage {r.stage}\t{to}")
+    for s in suspensions:
+        codes = ", ".join(c.criterion_code or "-" for c in s.conditions)
+        since = min(c.deadline for c in s.conditions).isoformat()
+        click.echo(f"suspend\t{s.certificate.number}\t{s.certificate.centre.name}\t"
+                   f"conditions {codes} overdue since {since} (grace {grace} days)")
+    if not due and not suspensions:
+        click.echo(f"Nothing is due on {day.isoformat()}.")
+        return
+    if dry_run:
+        click.echo("Dry run: nothing sent, nothing changed.")
+        return
+    # End the reading transaction first: each change then starts a transaction of its own
+    # (SQLite cannot turn a reader into a writer once another connection has written).
+    db.session.commit()
+    suspended = 0
+    for s in suspensions:
+        if conditions.suspend(s):
+            suspended += 1
+        db.session.commit()
+    if suspensions:
+        others = len(suspensions) - suspended
+        click.echo(f"Suspended {suspended} certificate(s)."
+                   + (f" {others} were suspended by another run." if others else ""))
+    if not due:
+        return
+    if not config.get("MAIL_SERVER"):
+        click.echo("Reminders not sent: no MAIL_SERVER configured.")
+        return
+    sent = []
+    try:
+        count = conditions.send_reminders(
+            due, config, after_each=lambda: (db.session.commit(), sent.append(1)))
+    except OSError as exc:  # smtplib errors are OSErrors too
+        db.session.rollback()
+        _fail(f"Sending failed after {len(sent)} reminder(s), which are recorded: {exc}")
+    db.session.commit()
+    skipped = sum(1 for r in due if r.recipients) - count
+    click.echo(f"Sent {count} reminder(s)."
+               + (f" {skipped} were sent by another run at the same time." if skipped else ""))
+
+
 def init_app(app: Flask) -> None:
     for command in (init_command, demo_command, catalog_cli, user_cli, token_cli,
-                    documents_cli, reminders_command):
+                    documents_cli, reminders_command, conditions_command):
         app.cli.add_command(command)
 
 

@@ -91,6 +91,11 @@ PDF_RENDERER = None
 #: Tests only: a fixed "today" (a ``datetime.date``) for the public verification pages.
 VERIFY_TODAY = None
 
+#: Conditions (Auflagen): days a condition may be overdue before the daily command
+#: (`flask --app audit_app conditions`) suspends its certificate; 0 suspends on the first
+#: day after the deadline.
+CONDITION_GRACE_DAYS = 14
+
 #: Outgoing mail for renewal reminders (`flask --app audit_app reminders`); no server, no mail.
 MAIL_SERVER = None
 MAIL_PORT = 25

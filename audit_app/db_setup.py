@@ -53,7 +53,10 @@ def configure_engine(app: Flask) -> None:
         # that read first could not upgrade to a writer after another commit (WAL
         # snapshot) and would fail with "database is locked" instead of waiting.
         # A reading request's transaction never writes; see write_aside().
-        writes = request_writes() or conn.get_execution_options().get(_IMMEDIATE, False)
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return  # no transaction (a migration's autocommit block: PRAGMA foreign_keys)
+        writes = request_writes() or options.get(_IMMEDIATE, False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 

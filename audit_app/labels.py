@@ -15,7 +15,9 @@ from flask_babel.speaklater import LazyString
 
 from .models.catalog import CatalogStatus
 from .models.application import DocumentReviewStatus
+from .catalog import LineageKind
 from .models.certificate import CertificateStatus, PublicStatus
+from .models.condition import ConditionState, ConditionStatus, ResponseOutcome
 from .models.event import EventAction
 from .scoring import Outcome, Severity
 from .services.label_status import LabelStatus
@@ -124,6 +126,64 @@ PUBLIC_STATUS_WORDS = {
     PublicStatus.INVALID: Words(_l("invalid"), _l("This certificate is not valid.")),
 }
 
+#: A condition's state on a given day (``long`` explains it on the condition's page).
+CONDITION_STATE_WORDS = {
+    ConditionState.OPEN: Words(_l("open"), _l("Waiting for the centre's answer.")),
+    ConditionState.OVERDUE: Words(_l("overdue"), _l(
+        "The deadline has passed without an answer. After the grace period the certificate "
+        "is suspended.")),
+    ConditionState.ANSWERED: Words(_l("answered, to check"), _l(
+        "The centre has answered; a working-group lead or the lead auditor checks the "
+        "answer.")),
+    ConditionState.CLOSED: Words(_l("fulfilled"), _l("The answer was accepted: the condition "
+                                                     "is fulfilled.")),
+    ConditionState.CANCELLED: Words(_l("cancelled"), _l(
+        "No longer to be fulfilled: the certificate was replaced by a renewal, withdrawn or "
+        "invalidated.")),
+}
+#: The conditions list's filter (``services.conditions.STATE_FILTERS``), in the order offered.
+CONDITION_FILTER_LABELS = {
+    "active": _l("still to be fulfilled"),
+    "overdue": _l("overdue"),
+    "open": _l("open"),
+    "answered": _l("answered, to check"),
+    "closed": _l("fulfilled"),
+    "cancelled": _l("cancelled"),
+    "all": _l("all"),
+}
+#: A condition's stored status (the API's words; pages show the state above).
+CONDITION_STATUS_LABELS = {
+    ConditionStatus.OPEN: _l("open"),
+    ConditionStatus.ANSWERED: _l("answered, to check"),
+    ConditionStatus.CLOSED: _l("fulfilled"),
+    ConditionStatus.CANCELLED: _l("cancelled"),
+}
+RESPONSE_OUTCOME_LABELS = {
+    ResponseOutcome.ACCEPTED: _l("accepted"),
+    ResponseOutcome.REJECTED: _l("rejected"),
+}
+#: How a criterion of a newer catalogue version continues the older version's criteria.
+LINEAGE_LABELS = {
+    LineageKind.UNCHANGED: _l("unchanged"),
+    LineageKind.RENAMED: _l("renamed"),
+    LineageKind.SPLIT: _l("split"),
+    LineageKind.MERGED: _l("merged"),
+    LineageKind.NEW: _l("new criterion"),
+}
+
+#: Why the app itself suspended a certificate (``Certificate.suspension_cause``); shown on
+#: the public verification page and in its JSON.
+SUSPENSION_CAUSES = {
+    "conditions": _l("Condition not fulfilled in time"),
+}
+
+
+def suspension_reason(cause: str | None) -> str | None:
+    """The public words for a suspension the app applied by a rule (None for a lead's own)."""
+    words = SUSPENSION_CAUSES.get(cause or "")
+    return str(words) if words is not None else None
+
+
 #: Each vocabulary's table, by its enum.
 VOCABULARIES: dict[type, dict] = {
     AuditStatus: AUDIT_STATUS_LABELS,
@@ -138,6 +198,10 @@ VOCABULARIES: dict[type, dict] = {
     CertificateStatus: CERTIFICATE_STATUS_LABELS,
     LabelStatus: LABEL_STATUS_WORDS,
     PublicStatus: PUBLIC_STATUS_WORDS,
+    ConditionState: CONDITION_STATE_WORDS,
+    ConditionStatus: CONDITION_STATUS_LABELS,
+    ResponseOutcome: RESPONSE_OUTCOME_LABELS,
+    LineageKind: LINEAGE_LABELS,
 }
 
 #: The one-word tables merged, for code that looks a member up directly (members of
@@ -198,6 +262,15 @@ EVENT_LABELS = {
     EventAction.DOCUMENT_REVIEWED: _l("Document reviewed"),
     EventAction.KEY_FIGURES_UPDATED: _l("Key figures updated from the questionnaire"),
     EventAction.APPLICATION_MAIL_SENT: _l("E-mail sent to the centre"),
+    EventAction.CONDITION_SET: _l("Condition set"),
+    EventAction.CONDITION_RESPONDED: _l("Condition answered by the centre"),
+    EventAction.CONDITION_ACCEPTED: _l("Condition accepted as fulfilled"),
+    EventAction.CONDITION_REJECTED: _l("Answer to a condition rejected"),
+    EventAction.CONDITION_EXTENDED: _l("Deadline of a condition extended"),
+    EventAction.CONDITION_REMINDER_SENT: _l("Condition deadline reminder sent"),
+    EventAction.CONDITION_PROOF_ADDED: _l("Proof for a condition attached"),
+    EventAction.CONDITION_CANCELLED: _l("Condition cancelled"),
+    EventAction.EVIDENCE_CARRIED_FORWARD: _l("Evidence carried forward as still valid"),
 }
 
 #: Which part of an audit's trail each event belongs to (the trail's filter). Every event
@@ -229,6 +302,13 @@ EVENT_GROUPS = {
     EventAction.SELF_ASSESSMENT_SAVED: "centre", EventAction.CENTRE_DOCUMENT_ADDED: "centre",
     EventAction.CENTRE_DOCUMENT_REMOVED: "centre", EventAction.DOCUMENT_REVIEWED: "centre",
     EventAction.KEY_FIGURES_UPDATED: "centre", EventAction.APPLICATION_MAIL_SENT: "centre",
+    EventAction.CONDITION_SET: "conditions", EventAction.CONDITION_RESPONDED: "conditions",
+    EventAction.CONDITION_ACCEPTED: "conditions", EventAction.CONDITION_REJECTED: "conditions",
+    EventAction.CONDITION_EXTENDED: "conditions",
+    EventAction.CONDITION_REMINDER_SENT: "conditions",
+    EventAction.CONDITION_PROOF_ADDED: "conditions",
+    EventAction.CONDITION_CANCELLED: "conditions",
+    EventAction.EVIDENCE_CARRIED_FORWARD: "files",
 }
 
 #: The trail's filter, in the order offered: group → words.
@@ -239,6 +319,7 @@ TRAIL_GROUPS = {
     "files": _l("Evidence files"),
     "documents": _l("Certificates and reports"),
     "centre": _l("The centre's application"),
+    "conditions": _l("Conditions"),
 }
 
 FIELD_LABELS = {

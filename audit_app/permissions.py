@@ -99,6 +99,40 @@ def can_reopen(user, audit: Audit) -> bool:
     return is_admin(user) and audit.status is AuditStatus.DECIDED
 
 
+def can_view_condition(user, condition) -> bool:
+    """Whoever may see the audit that set the condition (its centre's contacts included)."""
+    return can_view_audit(user, condition.audit)
+
+
+def can_answer_condition(user, condition) -> bool:
+    """The centre's contacts answer their centre's conditions (cause, measure, proofs)."""
+    return (Role.CONTACT in _roles(user) and user.centre_id is not None
+            and user.centre_id == condition.centre_id)
+
+
+def can_check_condition(user, condition) -> bool:
+    """A working-group lead, or the lead auditor of the audit, accepts or rejects an answer."""
+    if not _roles(user):
+        return False
+    return is_lead(user) or condition.audit.team_role_of(user.id) is TeamRole.LEAD_AUDITOR
+
+
+def sees_conditions(user) -> bool:
+    """Who has a list of conditions: leads and admins (all), auditors (their audits'),
+    contacts (their centre's)."""
+    return bool(_roles(user))
+
+
+def can_plan_renewal(user, audit: Audit) -> bool:
+    """A working-group lead plans the renewal of a decided audit (it starts from that audit)."""
+    return is_lead(user) and audit.status is AuditStatus.DECIDED
+
+
+def can_carry_evidence(user, audit: Audit) -> bool:
+    """The audit team carries the previous cycle's files forward while the checklist is open."""
+    return can_edit_assessments(user, audit) and audit.previous_audit_id is not None
+
+
 def can_view_centre(user, centre: Centre) -> bool:
     if sees_everything(user):
         return True

@@ -264,6 +264,8 @@ SETTINGS: tuple[Setting, ...] = (
             "the PDF renderer (None: WeasyPrint)"),
     Setting("VERIFY_TODAY", Instance(lambda v: isinstance(v, _dt.date), "a date"),
             "tests only: a fixed today"),
+    Setting("CONDITION_GRACE_DAYS", Int(0, 365),
+            "days a condition may be overdue before its certificate is suspended"),
     Setting("MAIL_SERVER", Text(optional=True, max_length=255, meaning="a host name"),
             "SMTP server (None: no mail)"),
     Setting("MAIL_PORT", Int(1, 65535), "SMTP port"),

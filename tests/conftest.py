@@ -280,6 +280,31 @@ def _template_rows(path: Path) -> tuple[tuple[str, tuple[dict, ...]], ...]:
         engine.dispose()
 
 
+def _referenced_first(table, rows) -> list[dict]:
+    """The rows with every row a row of the same table points at before it (a renewal audit
+    names its previous audit, a carried file its source, which may have a higher id)."""
+    columns = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+    if not columns:
+        return list(rows)
+    by_id = {row["id"]: row for row in rows}
+    ordered, placed = [], set()
+
+    def place(row, depth=0):
+        if row["id"] in placed:
+            return
+        assert depth < len(rows), f"a cycle of references in {table.name}"
+        for column in columns:
+            target = by_id.get(row[column])
+            if target is not None and target is not row:
+                place(target, depth + 1)
+        placed.add(row["id"])
+        ordered.append(row)
+
+    for row in rows:
+        place(row)
+    return ordered
+
+
 def _seed_postgresql(engine, template: DbTemplate) -> None:
     """Insert a template's rows into the (empty) PostgreSQL schema and move the sequences on."""
     from audit_app.models import Base
@@ -289,7 +314,7 @@ def _seed_postgresql(engine, template: DbTemplate) -> None:
         for name, rows in _template_rows(template.sqlite_path):
             if not rows:
                 continue
-            conn.execute(tables[name].insert(), list(rows))
+            conn.execute(tables[name].insert(), _referenced_first(tables[name], rows))
             column = tables[name].c.get("id")
             if column is not None and column.autoincrement in (True, "auto"):
                 conn.exec_driver_sql(
@@ -519,7 +544,8 @@ def make_audit(app, catalog, make_user, make_centre):
     given ``lead`` / ``auditors``) and saves the given answers through the service.
     """
     def make(centre=None, **kw):
-        return factories.make_audit(centre, catalog=catalog, **kw)
+        kw.setdefault("catalog", catalog)
+        return factories.make_audit(centre, **kw)
 
     return make
 

@@ -164,6 +164,23 @@ def make_application(centre=None, *, contact=None, kind=None, today=APPLIED_ON,
     return audit
 
 
+def decide(audit, reviewer, *, decision=None, now=None):
+    """Submit (as the lead auditor), review (agree with every row) and decide ``audit``;
+    ``decision`` defaults to the computed outcome, ``now`` to the clock. Commits."""
+    from audit_app.extensions import db
+    from audit_app.services import audits as svc
+    from audit_app.services.scoring import score_audit
+    from audit_app.workflow import Action, Decision
+
+    svc.transition(audit, Action.SUBMIT, audit.lead_auditor, now=now)
+    svc.transition(audit, Action.BEGIN_REVIEW, reviewer, now=now)
+    svc.agree_with_remaining(audit, actor=reviewer)
+    decision = decision or Decision(score_audit(audit).outcome.value)
+    svc.transition(audit, Action.DECIDE, reviewer, decision=decision, now=now)
+    db.session.commit()
+    return audit
+
+
 def accept_application(audit, *, lead=None, lead_auditor=None, auditors=None,
                        planned_on=date(2026, 4, 20), visit_on=date(2026, 5, 12),
                        due_on=date(2026, 5, 29)):
@@ -226,3 +243,16 @@ def ready_for_visit(audit, contact, *, lead_auditor=None, self_scores=None):
     applications.complete_document_review(audit, actor=lead_auditor)
     db.session.commit()
     return audit
+
+
+def answer_condition(condition, contact, *, proof: bytes | None = b"%PDF-1.4\n%%EOF\n",
+                     now=None):
+    """The contact answers ``condition`` (with one PDF proof unless ``proof`` is None)."""
+    from audit_app.extensions import db
+    from audit_app.services import conditions as svc
+
+    proofs = [svc.ProofUpload("Nachweis_Maßnahme.pdf", proof)] if proof else []
+    svc.respond(condition, contact, cause="Ursache: Zuständigkeit war ungeklärt.",
+                measure="Maßnahme: Verantwortliche benannt, Ablauf beschrieben.",
+                proofs=proofs, max_bytes=1_000_000, now=now)
+    db.session.commit()

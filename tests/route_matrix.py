@@ -36,6 +36,10 @@ def build_world() -> dict:
     """Two centres, an audit in progress with evidence, a decided audit with its certificate,
     and one user per role, made with :mod:`tests.factories` in the current app context.
 
+    The decided audit is an award with four conditions (C4 and F5 answered by the centre's
+    contact, with a proof each; E5 answered; A5 open) and has a file on A2; the audit in
+    progress is its renewal (it starts from it).
+
     Returns plain data (ids and URL values), so that a module can build the world once into
     a database template (``tests.conftest.build_template``) and load it per test with
     :func:`load_world`.
@@ -43,12 +47,20 @@ def build_world() -> dict:
     import sqlalchemy as sa
 
     from audit_app.extensions import db
-    from audit_app.models import Certificate
-    from audit_app.services import audits as svc
+    from audit_app.models import Certificate, ConditionProof
+    from audit_app.services import conditions as condition_service
     from audit_app.services import evidence as evidence_service
     from audit_app.services.audits import get_assessment
-    from audit_app.workflow import Action, Decision
-    from tests.factories import full_answers, make_audit, make_centre, make_user, real_catalog
+    from audit_app.workflow import AuditKind, Decision
+    from tests.factories import (
+        answer_condition,
+        decide,
+        full_answers,
+        make_audit,
+        make_centre,
+        make_user,
+        real_catalog,
+    )
 
     catalog = real_catalog()
     audited = make_centre(name="Technologiezentrum Göttingen")
@@ -81,15 +93,19 @@ def build_world() -> dict:
     db.session.commit()
     audit = make_audit(audited, lead=users["auditor_on"], auditors=[helper], answers={"A2": 2})
 
-    # An earlier, decided audit of the same centre with its certificate.
+    # An earlier, decided audit of the same centre with its certificate and conditions.
     decided = make_audit(audited, lead=users["auditor_on"], auditors=[helper],
-                         answers=full_answers(catalog))
-    svc.transition(decided, Action.SUBMIT, users["auditor_on"])
-    svc.transition(decided, Action.BEGIN_REVIEW, users["lead"])
-    svc.agree_with_remaining(decided, actor=users["lead"])  # decide needs every row reviewed
-    svc.transition(decided, Action.DECIDE, users["lead"], decision=Decision.AWARD)
-    db.session.commit()
+                         answers=full_answers(catalog, A5=0, C4=0, E5=0, F5=0))
+    previous_file = evidence_service.add_evidence(
+        decided, get_assessment(decided, "A2"), filename="Strategie_2021.pdf",
+        data=b"%PDF-1.4\n% Strategie\n%%EOF\n", actor=users["auditor_on"], max_bytes=10_000)
+    decide(decided, users["lead"], decision=Decision.AWARD_WITH_CONDITIONS)
     number = db.session.scalar(sa.select(Certificate.number).where(Certificate.audit_id == decided.id))
+    conditions = {c.criterion_code: c for c in condition_service.for_audit(decided)}
+    for code in ("C4", "F5", "E5"):
+        answer_condition(conditions[code], users["contact_own"])
+    proof_id = db.session.scalar(sa.select(ConditionProof.id).order_by(ConditionProof.id))
+    audit.kind, audit.previous_audit_id = AuditKind.RENEWAL, decided.id  # the renewal
 
     evidence = evidence_service.add_evidence(
         audit, get_assessment(audit, "A2"), filename="Strategie.pdf",
@@ -103,9 +119,12 @@ def build_world() -> dict:
               "decided_audit_id": decided.id, "key": catalog.key, "version": catalog.version,
               "application_id": application.id, "question_key": "gruenderflaeche",
               "document_key": "gesellschaftsvertrag", "file_id": handed_in.id,
-              "waiting_application_id": waiting.id}
+              "waiting_application_id": waiting.id,
+              "condition_id": conditions["C4"].id, "proof_id": proof_id}
     return {"user_ids": {role: u.id for role, u in users.items()}, "values": values,
-            "helper_id": helper.id, "decided_id": decided.id}
+            "helper_id": helper.id, "decided_id": decided.id,
+            "conditions": {code: c.id for code, c in conditions.items()},
+            "previous_file_id": previous_file.id}
 
 
 def load_world(data: dict) -> dict:

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 from ..models import FEDERAL_STATES
 from ..services.certificates import STATUS_ACTIONS
+from ..services.conditions import STATE_FILTERS as CONDITION_STATES
+from ..services.evidence import MEDIA_TYPES
 from ..services.inputs import LIMITS, MAX_ID
 from ..services.label_status import LabelStatus
 from ..workflow import AuditStatus, Role
@@ -99,6 +101,7 @@ FILE_ID = _path_param("file_id", ID)
 def _upload_body() -> dict:
     return {"required": True,
             "content": {"multipart/form-data": {"schema": _ref("DocumentUpload")}}}
+CONDITION_ID = _path_param("condition_id", ID)
 
 
 def _op(tag: str, summary: str, responses: dict, *, op_id: str, params=(), body: str | None = None,
@@ -121,6 +124,13 @@ def _op(tag: str, summary: str, responses: dict, *, op_id: str, params=(), body:
     errors = (*errors, 503)  # the database may be unreachable for any operation
     for code in sorted(set(errors)):
         op["responses"].setdefault(str(code), _error(code))
+    return op
+
+
+def _binary_upload(op: dict) -> dict:
+    """An operation whose request body is a file's bytes (not JSON)."""
+    op["requestBody"] = {"required": True, "content": {"application/octet-stream": {
+        "schema": {"type": "string", "format": "binary"}}}}
     return op
 
 
@@ -196,6 +206,22 @@ def _paths() -> dict:
             errors=(403, 404),
             description="PUT replaces the whole answer; `version` is the assessment's version "
                         "as last read. 409 `not_editable` carries no `current`.")},
+        "/audits/{audit_id}/renewals": {"post": _op(
+            "Audits", "Plan the renewal audit of a decided audit (working-group leads)",
+            {"201": _ok("AuditDetail", "Created; it starts from the audit in the path"),
+             "409": _error(409, "`not_decided`: only a decided audit can be renewed.")},
+            op_id="plan_renewal", params=[AUDIT_ID], body="PlanRenewal", errors=(403, 404),
+            description="The renewal's checklist shows the previous cycle's points, comment, "
+                        "findings, files and conditions beside every criterion (`previous` in "
+                        "the audit), mapped through the catalogue versions' mappings.")},
+        "/audits/{audit_id}/assessments/{code}/carried-evidence": {"post": _op(
+            "Audits", "Carry a file of the previous cycle forward („noch gültig“)",
+            {"201": _ok("EvidenceFile", "Carried forward onto the criterion"),
+             "409": _error(409, "`not_editable`: not an open renewal audit.")},
+            op_id="carry_evidence", params=[AUDIT_ID, CODE], body="CarryEvidenceInput",
+            errors=(403, 404),
+            description="Never silently: `still_valid` must be true. A file whose `valid_until` "
+                        "has passed needs a new `valid_until` (not in the past).")},
         "/audits/{audit_id}/reviews/{code}": {"post": _op(
             "Audits", "Review one criterion: adjust with a reason, or agree",
             {"200": _ok("Assessment")}, op_id="review", params=[AUDIT_ID, CODE],
@@ -229,6 +255,57 @@ def _paths() -> dict:
             {"200": _pdf("The stored report of a decided audit, else a draft")},
             op_id="report", params=[AUDIT_ID], errors=(404, 503))},
         **_application_paths(),
+        "/conditions": {"get": _op(
+            "Conditions", "Conditions the user may see, by deadline", {"200": _ok("ConditionPage")},
+            op_id="conditions", params=[
+                _query("state", _choice(CONDITION_STATES),
+                       "`active` (default: open, overdue and answered), `overdue`, `open`, "
+                       "`answered`, `closed`, `cancelled` or `all`."),
+                _query("centre_id", ID), _query("audit_id", ID), *PAGING])},
+        "/conditions/{condition_id}": {"get": _op(
+            "Conditions", "One condition with its answers, proofs and checks",
+            {"200": _ok("ConditionDetail")}, op_id="condition", params=[CONDITION_ID],
+            errors=(404,))},
+        "/conditions/{condition_id}/responses": {"post": _op(
+            "Conditions", "Answer a condition (the centre's contacts): cause, measure, proofs",
+            {"201": _ok("ConditionDetail", "Answered; waiting for the check"),
+             "409": _error(409, "`condition_refused`: the condition is closed, cancelled or "
+                                "its answer is being checked.")},
+            op_id="respond_condition", params=[CONDITION_ID], body="ConditionResponseInput",
+            errors=(403, 404))},
+        "/conditions/{condition_id}/proofs": {"post": _binary_upload(_op(
+            "Conditions", "Attach a proof file to the answer being checked",
+            {"201": _ok("ConditionDetail", "Attached"),
+             "409": _error(409, "`condition_refused`: closed, cancelled, or not answered yet.")},
+            op_id="add_condition_proof", errors=(400, 403, 404, 413),
+            params=[CONDITION_ID, _query(
+                "name", {"type": "string", "minLength": 1,
+                         "maxLength": LIMITS["condition.proof_name"]},
+                "The file's name with its extension, e.g. Nachweis.pdf (required).")],
+            description="The request body is the file itself (PDF, image or office document, "
+                        "its type checked from the content; at most EVIDENCE_MAX_BYTES). "
+                        "Answer the condition first (`responses`)."))},
+        "/conditions/{condition_id}/proofs/{proof_id}": {"get": _op(
+            "Conditions", "A proof file as uploaded",
+            {"200": {"description": "The file",
+                     "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                 for media in MEDIA_TYPES}}},
+            op_id="condition_proof", params=[CONDITION_ID, _path_param("proof_id", ID)],
+            errors=(404,),
+            description="Served with the file's own media type (PDF, image, office document).")},
+        "/conditions/{condition_id}/accept": {"post": _op(
+            "Conditions", "Accept the answer: the condition is fulfilled (working-group leads, "
+                          "the lead auditor)",
+            {"200": _ok("ConditionDetail"),
+             "409": _error(409, "`condition_refused`: nothing to check.")},
+            op_id="accept_condition", params=[CONDITION_ID], body="ConditionAcceptInput",
+            errors=(403, 404))},
+        "/conditions/{condition_id}/reject": {"post": _op(
+            "Conditions", "Reject the answer with a reason; the deadline stays or is extended",
+            {"200": _ok("ConditionDetail"),
+             "409": _error(409, "`condition_refused`: nothing to check.")},
+            op_id="reject_condition", params=[CONDITION_ID], body="ConditionRejectInput",
+            errors=(403, 404))},
         "/certificates/{number}": {"get": _op(
             "Certificates", "A certificate", {"200": _ok("Certificate")}, op_id="certificate",
             params=[NUMBER], errors=(404,))},
@@ -351,7 +428,7 @@ def _spec() -> dict:
         "servers": [{"url": "/api/v1"}],
         "security": [{"bearer": []}],
         "tags": [{"name": n} for n in ("Public", "People", "Catalogues", "Centres",
-                                       "Applications", "Audits", "Certificates")],
+                                       "Applications", "Audits", "Conditions", "Certificates")],
         "paths": _paths(),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",

@@ -27,10 +27,18 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from ..catalog import MAX_POINTS, ScoringType
+from ..catalog import MAX_POINTS, LineageKind, ScoringType
 from ..catalog.questionnaire import QuestionType
 from ..labels import event_label
-from ..models import CatalogStatus, CertificateStatus, DocumentReviewStatus, PublicStatus
+from ..models import (
+    CatalogStatus,
+    CertificateStatus,
+    ConditionState,
+    ConditionStatus,
+    DocumentReviewStatus,
+    PublicStatus,
+    ResponseOutcome,
+)
 from ..scoring import FindingKind, Outcome, ReasonCode, ScoreResult, Severity, percent_1dp
 from ..services.audit_actions import available_actions
 from ..services.centres import stored_values
@@ -570,8 +578,77 @@ class AuditAction(ResponseModel):
     blocked_by: list[str]
 
 
+class EvidenceFile(ResponseModel):
+    """A file of an assessment (evidence): its document dates, whether it has expired, and
+    the previous cycle's file it was carried forward from."""
+
+    id: int
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+    uploaded_at: Moment
+    document_date: Day | None
+    valid_until: Day | None
+    expired: bool
+    carried_from_id: int | None
+
+    @classmethod
+    def of(cls, evidence, today: date) -> EvidenceFile:
+        return cls(id=evidence.id, name=evidence.original_name, size=evidence.size,
+                   media_type=evidence.media_type, sha256=evidence.sha256,
+                   uploaded_at=evidence.uploaded_at, document_date=evidence.document_date,
+                   valid_until=evidence.valid_until, expired=evidence.expired(today),
+                   carried_from_id=evidence.carried_from_id)
+
+
+class PreviousCondition(ResponseModel):
+    id: int
+    state: ConditionState
+    text_de: str
+    text_en: str
+    deadline: Day
+
+
+class PreviousValue(ResponseModel):
+    """One criterion of the previous cycle: its final values (the reviewer's adjustment
+    wins), comment, finding, files and conditions."""
+
+    code: str
+    points: Points | None
+    value: Hundredths | None
+    not_applicable: bool
+    comment: str
+    finding: str
+    finding_severity: Severity | None
+    evidence: list[EvidenceFile]
+    conditions: list[PreviousCondition]
+
+
+class PreviousCriterion(ResponseModel):
+    """What the previous cycle says about one criterion: how it continues the older
+    criteria (``kind``) and their values (none for a new criterion)."""
+
+    code: str
+    kind: LineageKind
+    values: list[PreviousValue]
+
+
+class PreviousAudit(ResponseModel):
+    """The previous cycle a renewal audit starts from."""
+
+    id: int
+    number: str
+    year: int
+    decided_at: Moment | None
+    catalog: CatalogRef
+    mapped: Annotated[bool, Field(description="A catalogue mapping connects the versions "
+                                              "(false: criteria matched by their code).")]
+
+
 class AuditDetail(_AuditFields):
-    """One audit: status, team, dates, every assessment with its version, score, actions."""
+    """One audit: status, team, dates, every assessment with its version, score, actions;
+    for a renewal the previous cycle beside every criterion."""
 
     decision_note: str
     override_reason: str
@@ -579,11 +656,39 @@ class AuditDetail(_AuditFields):
     assessments: list[Assessment]
     score: Score
     actions: list[AuditAction]
+    previous_audit: PreviousAudit | None
+    previous: Annotated[list[PreviousCriterion], Field(
+        description="Per criterion the previous cycle's values (empty without one).")]
 
     @classmethod
-    def of(cls, audit, sheet, user) -> AuditDetail:
+    def of(cls, audit, sheet, user, today: date | None = None) -> AuditDetail:
         """From the audit, its scored sheet (``services.checklist.audit_sheet``) and the
         user the actions are offered to."""
+        from ..services.certificates import today_in_berlin
+        from ..services.conditions import state_of
+
+        today = today or today_in_berlin()
+        cycle = sheet.previous
+        previous_audit = None
+        previous = []
+        if cycle is not None:
+            previous_audit = PreviousAudit(
+                id=cycle.audit.id, number=cycle.audit.number, year=cycle.year,
+                decided_at=cycle.audit.decided_at, catalog=CatalogRef.of(cycle.audit.catalog),
+                mapped=cycle.mapped)
+            previous = [
+                PreviousCriterion(code=code, kind=item.previous.kind, values=[
+                    PreviousValue(
+                        code=e.code, points=e.points, value=e.value,
+                        not_applicable=e.not_applicable, comment=e.comment, finding=e.finding,
+                        finding_severity=e.finding_severity,
+                        evidence=[EvidenceFile.of(ev, today) for ev in e.evidence],
+                        conditions=[PreviousCondition(id=c.id, state=state_of(c, today),
+                                                      text_de=c.text_de, text_en=c.text_en,
+                                                      deadline=c.deadline)
+                                    for c in e.conditions])
+                    for e in item.previous.entries])
+                for code, item in sheet.items.items() if item.previous is not None]
         return cls(
             **cls.fields_of(audit), decision_note=audit.decision_note,
             override_reason=audit.override_reason, created_at=audit.created_at,
@@ -592,7 +697,8 @@ class AuditDetail(_AuditFields):
             score=Score.of(sheet.result),
             actions=[AuditAction(action=a.action, enabled=a.enabled, needs_note=a.needs_note,
                                  blocked_by=list(a.blocked_by))
-                     for a in available_actions(audit, user, sheet.result)])
+                     for a in available_actions(audit, user, sheet.result)],
+            previous_audit=previous_audit, previous=previous)
 
 
 class EventActor(ResponseModel):
@@ -863,6 +969,99 @@ class Certificate(ResponseModel):
             pdf_sha256=certificate.pdf_sha256)
 
 
+class ConditionProofFile(ResponseModel):
+    """A proof file of an answer to a condition."""
+
+    id: int
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+    uploaded_at: Moment
+
+
+class ConditionAnswer(ResponseModel):
+    """One answer of the centre and, once checked, its outcome."""
+
+    id: int
+    cause: str
+    measure: str
+    responded_by: EventActor
+    responded_at: Moment
+    outcome: ResponseOutcome | None
+    checked_by: EventActor | None
+    checked_at: Moment | None
+    note: Annotated[str, Field(description="The reason of a rejection, or a note to an "
+                                           "acceptance.")]
+    proofs: list[ConditionProofFile]
+
+    @classmethod
+    def of(cls, r) -> ConditionAnswer:
+        return cls(
+            id=r.id, cause=r.cause, measure=r.measure,
+            responded_by=EventActor(id=r.responded_by.id, name=r.responded_by.name),
+            responded_at=r.responded_at, outcome=r.outcome,
+            checked_by=None if r.checked_by is None else EventActor(id=r.checked_by.id,
+                                                                      name=r.checked_by.name),
+            checked_at=r.checked_at, note=r.check_note,
+            proofs=[ConditionProofFile(id=p.id, name=p.original_name, size=p.size,
+                                       media_type=p.media_type, sha256=p.sha256,
+                                       uploaded_at=p.uploaded_at) for p in r.proofs])
+
+
+class ConditionSummary(ResponseModel):
+    """A condition (Auflage): criterion, text, deadline, stored status and today's state
+    (``overdue``: open after its deadline)."""
+
+    id: int
+    audit_id: int
+    audit_number: str
+    certificate: str | None
+    centre: CentreRef
+    criterion: str | None
+    text_de: str
+    text_en: str
+    deadline: Day
+    original_deadline: Day
+    status: ConditionStatus
+    state: ConditionState
+    closed_at: Moment | None
+
+    @staticmethod
+    def fields_of(condition, today: date) -> dict[str, Any]:
+        from ..services.conditions import state_of
+
+        return {
+            "id": condition.id, "audit_id": condition.audit_id,
+            "audit_number": condition.audit.number,
+            "certificate": condition.certificate.number if condition.certificate else None,
+            "centre": CentreRef.of(condition.centre), "criterion": condition.criterion_code,
+            "text_de": condition.text_de, "text_en": condition.text_en,
+            "deadline": condition.deadline, "original_deadline": condition.original_deadline,
+            "status": condition.status, "state": state_of(condition, today),
+            "closed_at": condition.closed_at,
+        }
+
+    @classmethod
+    def of(cls, condition, today: date) -> ConditionSummary:
+        return cls(**cls.fields_of(condition, today))
+
+
+class ConditionPage(Paged[ConditionSummary]):
+    """One page of conditions."""
+
+
+class ConditionDetail(ConditionSummary):
+    """One condition with every answer, its proofs and checks."""
+
+    answers: list[ConditionAnswer]
+
+    @classmethod
+    def of(cls, condition, today: date) -> ConditionDetail:  # type: ignore[override]
+        return cls(**cls.fields_of(condition, today),
+                   answers=[ConditionAnswer.of(r) for r in condition.responses])
+
+
 class VerifiedCentre(ResponseModel):
     name: str
     city: str
@@ -882,6 +1081,9 @@ class Verification(ResponseModel):
     catalog: CatalogRef
     pdf_sha256: str | None
     superseded_by: str | None
+    status_reason: str | None = omitted_when_none(
+        description="Only for a certificate suspended because a condition was not fulfilled "
+                    "in time (in the request's language).")
 
     @classmethod
     def of(cls, record: dict) -> Verification:
@@ -920,6 +1122,7 @@ RESPONSES: tuple[type[ResponseModel], ...] = (
     Event, EventPage, Certificate, Verification, RegisterEntry, RegisterPage, OpenApiDocument,
     ApplicationSummary, ApplicationPage, ApplicationDetail, QuestionnaireAnswer, AnswerConflict,
     SelfScore, SelfScoreConflict, HandedInFile, RequiredDocumentState,
+    ConditionSummary, ConditionPage, ConditionDetail, EvidenceFile,
 )
 
 

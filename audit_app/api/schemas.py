@@ -104,6 +104,56 @@ class StatusChange(Body):
     reason: Annotated[str, Field(min_length=1, max_length=LIMITS["certificate.reason"])]
 
 
+class ConditionResponseInput(Body):
+    """The centre's answer to a condition: the cause found and the measure taken (proof files
+    follow with ``POST /conditions/{condition_id}/proofs``)."""
+
+    cause: Annotated[str, Field(min_length=1, max_length=LIMITS["condition.cause"],
+                                examples=["Qualifizierungsangebote waren nicht geplant."])]
+    measure: Annotated[str, Field(min_length=1, max_length=LIMITS["condition.measure"],
+                                  examples=["Seminarreihe mit der IHK seit März vereinbart."])]
+
+
+class ConditionAcceptInput(Body):
+    """Accept the pending answer: the condition is fulfilled."""
+
+    note: Annotated[str, text("condition.note")] = ""
+
+
+class ConditionRejectInput(Body):
+    """Reject the pending answer with a reason; optionally extend the deadline (with a
+    reason, after the current deadline, not in the past)."""
+
+    reason: Annotated[str, Field(min_length=1, max_length=LIMITS["condition.note"],
+                                 examples=["Der Nachweis zeigt nur die Planung, nicht die "
+                                           "Durchführung."])]
+    new_deadline: Day | None = None
+    extension_reason: Annotated[str, text("condition.extension_reason")] = ""
+
+
+class PlanRenewal(Body):
+    """Plan the renewal audit of the audit in the path: catalogue version, dates, team."""
+
+    catalog_key: Annotated[str, text("catalog.key", examples=["aiz"])]
+    catalog_version: Annotated[str, text("catalog.version", examples=["2027"])]
+    planned_on: Day
+    visit_on: Day | None = None
+    due_on: Day | None = None
+    lead_auditor_id: Id
+    auditor_ids: Annotated[list[Id], Field(min_length=1)]
+    guest_auditor_id: Id | None = None
+
+
+class CarryEvidenceInput(Body):
+    """Carry a file of the previous cycle forward: never without ``still_valid``; an
+    expired file needs a new ``valid_until``."""
+
+    evidence_id: Id
+    still_valid: Annotated[bool, Field(description="The explicit „noch gültig“ "
+                                                   "confirmation.")]
+    valid_until: Day | None = None
+
+
 _Whole = int | Annotated[str, text("centre.number")]
 
 
@@ -223,7 +273,9 @@ class DocumentReviewInput(Body):
 BODIES: dict[str, type[Body]] = {m.__name__: m for m in (
     CentreInput, CentrePatch, PlanAudit, AssessmentInput, ReviewInput, TransitionInput,
     StatusChange, ApplicationInput, AcceptApplication, DeclineApplication,
-    QuestionnaireAnswerInput, SelfAssessmentInput, DocumentReviewInput)}
+    QuestionnaireAnswerInput, SelfAssessmentInput, DocumentReviewInput,
+    ConditionResponseInput, ConditionAcceptInput, ConditionRejectInput,
+    PlanRenewal, CarryEvidenceInput)}
 
 
 class DocumentUpload(BaseModel):

@@ -28,7 +28,11 @@ from .model import (
     Catalog,
     CatalogError,
     Category,
+    CodeRef,
     Criterion,
+    LineageKind,
+    MappingEntry,
+    Predecessor,
     Problem,
     ReportBand,
     Rules,
@@ -125,6 +129,8 @@ class _Reader(YamlReader):
         # First line of each code, for "duplicate ... code (first at line N)".
         self.category_lines: dict[str, int] = {}
         self.criterion_lines: dict[str, int] = {}
+        # Line and path of each criterion, for the predecessor mapping's messages.
+        self.criterion_places: dict[str, tuple[int, str]] = {}
         # The weight of each category item in turn (None: unreadable), so that the sum
         # is checked even when other parts of some category are wrong.
         self.category_weights: list[int | None] = []
@@ -194,7 +200,7 @@ class _Reader(YamlReader):
             return None
         values = self.read_mapping(
             node, "", required=("key", "version", "title", "categories"),
-            optional=("rules", "questionnaire"),
+            optional=("rules", "questionnaire", "predecessor"),
         )
         if values is None:
             return None
@@ -225,6 +231,12 @@ class _Reader(YamlReader):
         questionnaire = EMPTY_QUESTIONNAIRE
         if "questionnaire" in values:
             questionnaire = read_questionnaire(self, values["questionnaire"], categories)
+        predecessor = None
+        if "predecessor" in values:
+            predecessor = self.predecessor(values["predecessor"], version,
+                                           check_codes=categories is not None)
+            if predecessor is None:
+                return None
         if any_missing(key, version, title, rules, categories, questionnaire):
             return None
         return Catalog(
@@ -236,7 +248,106 @@ class _Reader(YamlReader):
             source=self.source,
             checksum=checksum,
             questionnaire=questionnaire,
+            predecessor=predecessor,
         )
+
+    # -- the predecessor mapping -----------------------------------------------------------
+
+    def predecessor(self, node: Node, own_version: str | None,
+                    check_codes: bool = True) -> Predecessor | None:
+        """Read the ``predecessor`` block: the older version and how criteria map onto it.
+
+        Only its form is checked here (codes, list shapes, at least two parts of a split or
+        merge, every code of this catalogue named in it existing here); whether the codes of
+        the older version exist is checked against that version by
+        :func:`audit_app.catalog.lineage.check_predecessor`.
+        """
+        path = "predecessor"
+        values = self.read_mapping(node, path, required=("version",),
+                                   optional=("renamed", "split", "merged", "new", "removed"))
+        if values is None:
+            return None
+        version = None
+        ok = True
+        if "version" in values:
+            version = self.read_word(
+                values["version"], f"{path}.version", VERSION_PATTERN,
+                'must be the older version, made of letters, digits, ".", "_" and "-"',
+                MAX_VERSION_LENGTH)
+            if version is not None and version == own_version:
+                self.problem(node_line(values["version"]), f"{path}.version",
+                             "must name an older version, not this one")
+                version = None
+        entries: list[MappingEntry] = []
+        shapes = {LineageKind.RENAMED: (False, False), LineageKind.SPLIT: (False, True),
+                  LineageKind.MERGED: (True, False)}
+        for kind, (many_sources, many_targets) in shapes.items():
+            if kind.value not in values:
+                continue
+            read = self.read_list(
+                values[kind.value], f"{path}.{kind.value}",
+                lambda item, item_path, kind=kind, ms=many_sources, mt=many_targets:
+                    self.mapping_entry(item, item_path, kind, ms, mt))
+            if read is None:
+                ok = False
+            else:
+                entries.extend(read)
+        lists: dict[str, tuple[CodeRef, ...]] = {}
+        for name in ("new", "removed"):
+            if name not in values:
+                continue
+            read = self.read_list(values[name], f"{path}.{name}",
+                                  lambda item, item_path: self.code_ref(item, item_path))
+            if read is None:
+                ok = False
+            else:
+                lists[name] = tuple(read)
+        if version is None or not ok:
+            return None
+        predecessor = Predecessor(version=version, entries=tuple(entries),
+                                  new=lists.get("new", ()), removed=lists.get("removed", ()),
+                                  line=node_line(values["version"]),
+                                  places=dict(self.criterion_places))
+        for ref in [t for e in predecessor.entries for t in e.targets] + list(predecessor.new):
+            if check_codes and ref.code not in self.criterion_lines:
+                self.problem(ref.line, ref.path,
+                             f'unknown criterion "{ref.code}": not in this catalogue')
+        return predecessor
+
+    def code_ref(self, node: Node, path: str) -> CodeRef | None:
+        """A criterion code in the mapping, with its line and path."""
+        code = self.read_word(node, path, CRITERION_CODE_PATTERN,
+                              'must be a criterion code, e.g. "B3"')
+        return None if code is None else CodeRef(code, node_line(node), path)
+
+    def code_refs(self, node: Node, path: str, many: bool) -> tuple[CodeRef, ...] | None:
+        """One code, or (``many``) a list of at least two codes."""
+        if not many:
+            ref = self.code_ref(node, path)
+            return None if ref is None else (ref,)
+        refs = self.read_list(node, path, self.code_ref, "must list at least two criteria")
+        if refs is None:
+            return None
+        if len(refs) < 2:
+            self.problem(node_line(node), path, "must list at least two criteria")
+            return None
+        return tuple(refs)
+
+    def mapping_entry(self, node: Node, path: str, kind: LineageKind, many_sources: bool,
+                      many_targets: bool) -> MappingEntry | None:
+        """One ``{from: ..., to: ...}`` entry of ``renamed``, ``split`` or ``merged``."""
+        values = self.read_mapping(node, path, required=("from", "to"),
+                                   expected="a mapping {from: ..., to: ...}")
+        if values is None:
+            return None
+        sources = targets = None
+        if "from" in values:
+            sources = self.code_refs(values["from"], f"{path}.from", many_sources)
+        if "to" in values:
+            targets = self.code_refs(values["to"], f"{path}.to", many_targets)
+        if sources is None or targets is None:
+            return None
+        return MappingEntry(kind, sources, targets)
 
     def rules(self, node: Node) -> Rules | None:
         """Read the ``rules`` block; keys left out keep the :class:`Rules` defaults."""
@@ -365,6 +476,8 @@ class _Reader(YamlReader):
         parts: dict[str, object] = {}
         if "code" in values:
             parts["code"] = self.criterion_code(values["code"], f"{path}.code", category_code)
+            if parts["code"] is not None:
+                self.criterion_places[parts["code"]] = (node_line(node), path)
         if "title" in values:
             parts["title"] = self.read_text(
                 values["title"], f"{path}.title", MAX_CRITERION_TITLE_LENGTH

@@ -134,6 +134,55 @@ class Rules:
     )
 
 
+class LineageKind(StrEnum):
+    """How a criterion of a newer catalogue version relates to the older version's criteria."""
+
+    UNCHANGED = "unchanged"  # the same code in both versions, not mapped otherwise
+    RENAMED = "renamed"  # one older criterion under a new code
+    SPLIT = "split"  # one older criterion became several; this is one of them
+    MERGED = "merged"  # several older criteria became this one
+    NEW = "new"  # no predecessor
+
+
+@dataclass(frozen=True)
+class CodeRef:
+    """A criterion code as written in a catalogue file, with where it was written."""
+
+    code: str
+    line: int | None = field(default=None, compare=False)
+    path: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class MappingEntry:
+    """One line of a predecessor mapping: ``renamed``, ``split`` or ``merged``.
+
+    ``sources`` are codes of the older version, ``targets`` codes of this one: renamed has
+    one of each, split one source and several targets, merged several sources and one target.
+    """
+
+    kind: LineageKind
+    sources: tuple[CodeRef, ...]
+    targets: tuple[CodeRef, ...]
+
+
+@dataclass(frozen=True)
+class Predecessor:
+    """The ``predecessor`` block of a catalogue: which older version of the same key it
+    continues and how its criteria map onto that version's (see criteria/README.md).
+
+    Codes in both versions that no entry names are the same criterion (``unchanged``).
+    ``places`` holds the line and path of each criterion of this catalogue, for messages.
+    """
+
+    version: str
+    entries: tuple[MappingEntry, ...] = ()
+    new: tuple[CodeRef, ...] = ()
+    removed: tuple[CodeRef, ...] = ()
+    line: int | None = field(default=None, compare=False)
+    places: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False, repr=False)
+
+
 @dataclass(frozen=True)
 class Catalog:
     key: str
@@ -145,6 +194,8 @@ class Catalog:
     checksum: str = ""  # SHA-256 (hex) of the source file's bytes
     #: The centre's questionnaire and required documents (:mod:`.questionnaire`; may be empty).
     questionnaire: Questionnaire = field(default_factory=lambda: _empty_questionnaire())
+    #: The older version this one continues, with the criteria mapping (None: none named).
+    predecessor: Predecessor | None = None
     _by_code: dict[str, Criterion] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -19,7 +19,21 @@ from .catalog import (  # noqa: F401
     CatalogVersion,
 )
 from .centre import FEDERAL_STATES, Centre  # noqa: F401
-from .certificate import Certificate, CertificateStatus, PublicStatus  # noqa: F401
+from .certificate import (  # noqa: F401
+    SUSPENDED_FOR_CONDITIONS,
+    Certificate,
+    CertificateStatus,
+    PublicStatus,
+)
+from .condition import (  # noqa: F401
+    Condition,
+    ConditionProof,
+    ConditionReminderSent,
+    ConditionResponse,
+    ConditionState,
+    ConditionStatus,
+    ResponseOutcome,
+)
 from .document import DocumentJob, DocumentKind, DocumentState  # noqa: F401
 from .event import AppendOnlyError, Event, EventAction  # noqa: F401
 from .reminder import ReminderSent  # noqa: F401

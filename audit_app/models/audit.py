@@ -50,6 +50,9 @@ class Audit(Base):
     override_reason: Mapped[str] = mapped_column(sa.Text, default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    #: A renewal's previous cycle: the centre's earlier decided audit it starts from.
+    previous_audit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("audits.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
@@ -57,6 +60,8 @@ class Audit(Base):
     catalog: Mapped[CatalogVersion] = relationship()
     reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    previous_audit: Mapped[Audit | None] = relationship(
+        remote_side=[id], foreign_keys=[previous_audit_id])
     members: Mapped[list[AuditMember]] = relationship(
         back_populates="audit", cascade="all, delete-orphan", order_by="AuditMember.position"
     )
@@ -182,6 +187,20 @@ class Evidence(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     removed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    #: The date the document itself bears (optional; not the upload time).
+    document_date: Mapped[date | None]
+    #: Until when the document is valid (optional): past it the file counts as expired.
+    valid_until: Mapped[date | None]
+    #: The previous cycle's file this one was carried forward from („noch gültig“ confirmed
+    #: by ``uploaded_by`` at ``uploaded_at``); None for an upload.
+    carried_from_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evidence.id", ondelete="RESTRICT"), index=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="evidence")
     uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
+    carried_from: Mapped[Evidence | None] = relationship(
+        remote_side=[id], foreign_keys=[carried_from_id])
+
+    def expired(self, today: date) -> bool:
+        """Whether the document's validity ended before ``today``."""
+        return self.valid_until is not None and self.valid_until < today

@@ -40,6 +40,9 @@ class CatalogVersion(Base):
     source_name: Mapped[str] = mapped_column(sa.String(255), default="")
     #: The catalogue's rules block (thresholds, validity, report bands) as plain JSON.
     rules: Mapped[dict] = mapped_column(sa.JSON)
+    #: The older version this one continues and its checked criteria mapping:
+    #: ``{"version": "2026", "sources": {"B8": ["B2"], "C8": [], ...}}`` (None: no predecessor).
+    predecessor: Mapped[dict | None] = mapped_column(sa.JSON)
     status: Mapped[CatalogStatus] = mapped_column(
         enum_column_type(CatalogStatus, "catalog_status"), default=CatalogStatus.DRAFT, index=True
     )
@@ -122,7 +125,7 @@ class CatalogCriterion(Base):
     category: Mapped[CatalogCategory] = relationship(back_populates="criteria")
 
 
-_CATALOG_CONTENT = ("key", "version", "title_de", "title_en", "checksum", "rules")
+_CATALOG_CONTENT = ("key", "version", "title_de", "title_en", "checksum", "rules", "predecessor")
 
 
 @sa.event.listens_for(CatalogVersion, "before_update")

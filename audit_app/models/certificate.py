@@ -63,6 +63,9 @@ class Certificate(Base):
         index=True,
     )
     status_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Why a suspended certificate was suspended when the app did it by a rule
+    #: (:data:`SUSPENDED_FOR_CONDITIONS`); None for a lead's own suspension.
+    suspension_cause: Mapped[str | None] = mapped_column(sa.String(20))
     conditions: Mapped[list] = mapped_column(sa.JSON, default=list)
     superseded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("certificates.id", ondelete="SET NULL")
@@ -83,6 +86,10 @@ class Certificate(Base):
         if self.status is CertificateStatus.VALID and today > self.valid_until:
             return "expired"
         return self.status.value
+
+
+#: ``suspension_cause`` of a certificate suspended because a condition was not fulfilled in time.
+SUSPENDED_FOR_CONDITIONS = "conditions"
 
 
 class CertificateSequence(Base):

@@ -70,6 +70,15 @@ class EventAction(StrEnum):
     DOCUMENT_REVIEWED = "document_reviewed"
     KEY_FIGURES_UPDATED = "key_figures_updated"
     APPLICATION_MAIL_SENT = "application_mail_sent"
+    CONDITION_SET = "condition_set"
+    CONDITION_RESPONDED = "condition_responded"
+    CONDITION_ACCEPTED = "condition_accepted"
+    CONDITION_REJECTED = "condition_rejected"
+    CONDITION_EXTENDED = "condition_extended"
+    CONDITION_REMINDER_SENT = "condition_reminder_sent"
+    CONDITION_PROOF_ADDED = "condition_proof_added"
+    CONDITION_CANCELLED = "condition_cancelled"
+    EVIDENCE_CARRIED_FORWARD = "evidence_carried_forward"
 
 
 class AppendOnlyError(RuntimeError):

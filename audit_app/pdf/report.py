@@ -55,6 +55,9 @@ class ReportSource:
     #: and how many criteria it scored.
     self_result: Any = None
     self_answered: int = 0
+    #: A renewal's comparison with the previous cycle
+    #: (:class:`audit_app.services.renewal.RenewalComparison`), None otherwise.
+    renewal: Any = None
 
 
 def _labels() -> dict[str, str]:
@@ -138,6 +141,24 @@ def _labels() -> dict[str, str]:
         "note": _("Note"),
         "override": _("Justification of the deviation from the computed outcome"),
         "not_decided": _("The audit has not been decided yet."),
+        "renewal": _("Renewal: comparison with the previous cycle"),
+        "renewal_intro": _("This renewal audit starts from audit %(number)s, decided on "
+                           "%(day)s against %(catalog)s."),
+        "renewal_mapped": _("Criteria are compared through the catalogue versions' mapping "
+                            "(renamed, split, merged, new and removed criteria)."),
+        "previous_cycle": _("Previous cycle"),
+        "this_cycle": _("This audit"),
+        "change": _("Change"),
+        "improved": _("Criteria that improved"),
+        "declined": _("Criteria that declined"),
+        "none_improved": _("No criterion improved."),
+        "none_declined": _("No criterion declined."),
+        "previous_conditions": _("Conditions of the previous cycle"),
+        "no_previous_conditions": _("The previous cycle set no conditions."),
+        "outcome_col": _("Outcome"),
+        "now_criterion": _("now"),
+        "points_change": _("%(before)s → %(after)s points"),
+        "pp": _("pp"),
         "sampling_title": _("About this report"),
         "sampling": _("An audit relies on sampling: the auditors examined documents and spoke "
                       "with people selected by them. The report states what they found; it "
@@ -231,7 +252,9 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
         comparison = _comparison(source, result, catalog, lang) if source.self_result else None
 
     titles = {c.code: c.title.get(lang) for c in catalog.criteria}
-    deadlines = {(c.get("criterion"), c.get("text_de")): c.get("deadline") for c in conditions}
+    # One condition per criterion (its text joins the rule's and the auditor's findings);
+    # a finding without a criterion is found by its text.
+    deadlines = {c.get("criterion") or c.get("text_de"): c.get("deadline") for c in conditions}
 
     categories = []
     for section in sheet.sections:
@@ -272,7 +295,7 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
                 continue
             deadline = ""
             if severity == Severity.MINOR:
-                stored = deadlines.get((f.criterion_code, f.text("de")))
+                stored = deadlines.get(f.criterion_code or f.text("de"))
                 if stored:
                     deadline = format_day(date.fromisoformat(stored), lang)
                 elif not decided:
@@ -281,6 +304,8 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
                           "deadline": deadline})
         findings.append({"title": severity_titles[severity], "severity": severity.value,
                          "entries": items, "deadlines": any(e["deadline"] for e in items)})
+
+    renewal = _renewal_context(source.renewal, lang, t, titles) if source.renewal else None
 
     strengths = [
         {"code": code, "title": titles[code]}
@@ -340,6 +365,7 @@ def build_context(source: ReportSource, lang: str = "de") -> dict:
         "figures": figures,
         "findings": findings,
         "strengths": strengths,
+        "renewal": renewal,
         "decision_record": {
             "decision": decision,
             "computed": outcome,
@@ -400,6 +426,74 @@ def _comparison(source: ReportSource, result, catalog, lang: str) -> dict:
         "difference": _("Difference"),
         "no_differences": _("The centre's points agree with the audit on every criterion "
                             "both scored."),
+    }
+
+
+def _delta(previous, current, lang: str, t: dict) -> tuple[str, str]:
+    """The change between two percents as shown (the difference of the rounded-down values),
+    "+4,2 Pp." / "+4.2 pp", and its CSS class."""
+    from ..scoring import percent_1dp
+
+    if previous is None or current is None:
+        return "–", ""
+    delta = percent_1dp(current) - percent_1dp(previous)
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    digits = str(abs(delta))
+    if lang == "de":
+        digits = digits.replace(".", ",")
+    return f"{sign}{digits} {t['pp']}", "ok" if delta > 0 else "bad" if delta < 0 else ""
+
+
+def _renewal_context(renewal, lang: str, t: dict, titles: dict) -> dict:
+    """Plain values of the report's renewal section (see ``services.renewal.comparison``)."""
+    from ..labels import CONDITION_STATE_WORDS
+
+    with force_locale(lang):
+        states = {state: str(words.short) for state, words in CONDITION_STATE_WORDS.items()}
+        fulfilled_on = _("fulfilled on %(day)s")
+        intro = t["renewal_intro"] % {
+            "number": renewal.previous_number,
+            "day": _day(renewal.previous_decided_on, lang),
+            "catalog": f"{renewal.previous_catalog.get(lang)}"}
+    overall_delta, overall_css = _delta(renewal.previous_overall, renewal.current_overall,
+                                        lang, t)
+    categories = []
+    for c in renewal.categories:
+        delta, css = _delta(c.previous, c.current, lang, t)
+        categories.append({
+            "code": c.code, "title": c.title.get(lang),
+            "previous": t["not_rated"] if c.previous_dropped else format_percent(c.previous, lang),
+            "current": t["not_rated"] if c.current_dropped else format_percent(c.current, lang),
+            "delta": delta, "css": css})
+
+    def change(ch):
+        return {"code": ch.code, "title": ch.title.get(lang),
+                "previous_code": ch.previous_code if ch.previous_code != ch.code else "",
+                "text": t["points_change"] % {"before": ch.previous_points,
+                                              "after": ch.current_points}}
+
+    conditions = []
+    for c in renewal.conditions:
+        outcome = states[c.state]
+        if c.state.value == "closed" and c.closed_on:
+            outcome = fulfilled_on % {"day": format_day(c.closed_on, lang)}
+        conditions.append({
+            "code": c.criterion_code or "", "text": c.text.get(lang),
+            "deadline": format_day(c.deadline, lang), "outcome": outcome,
+            "css": "ok" if c.state.value == "closed" else
+                   "bad" if c.state.value == "overdue" else "",
+            "now": c.current_code if c.current_code and c.current_code != c.criterion_code
+            else ""})
+    return {
+        "intro": intro,
+        "previous_overall": format_percent(renewal.previous_overall, lang),
+        "current_overall": format_percent(renewal.current_overall, lang),
+        "overall_delta": overall_delta, "overall_css": overall_css,
+        "previous_year": renewal.previous_year,
+        "categories": categories,
+        "improved": [change(ch) for ch in renewal.improved],
+        "declined": [change(ch) for ch in renewal.declined],
+        "conditions": conditions,
     }
 
 

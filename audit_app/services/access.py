@@ -9,8 +9,19 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
-from ..models import Assessment, Audit, AuditMember, CatalogVersion, Centre, Certificate, Evidence
-from ..permissions import can_view_audit, can_view_centre
+from ..models import (
+    Assessment,
+    Audit,
+    AuditMember,
+    CatalogVersion,
+    Centre,
+    Certificate,
+    Condition,
+    ConditionProof,
+    ConditionResponse,
+    Evidence,
+)
+from ..permissions import can_view_audit, can_view_centre, can_view_condition
 from .errors import NotFound
 from .inputs import MAX_ID
 
@@ -88,6 +99,28 @@ def visible_evidence(audit: Audit, evidence_id: int) -> Evidence:
     if evidence is None:
         raise NotFound()
     return evidence
+
+
+def visible_condition(condition_id: int, user) -> Condition:
+    """The condition with its audit (team), centre, certificate and answers, if ``user`` may
+    see its audit."""
+    from .conditions import load
+
+    condition = load(_id(condition_id))
+    if condition is None or not can_view_condition(user, condition):
+        raise NotFound()
+    return condition
+
+
+def visible_proof(condition: Condition, proof_id: int) -> ConditionProof:
+    """A proof file of ``condition`` (already checked visible)."""
+    proof = db.session.scalar(
+        sa.select(ConditionProof)
+        .join(ConditionResponse, ConditionProof.response_id == ConditionResponse.id)
+        .where(ConditionProof.id == _id(proof_id), ConditionResponse.condition_id == condition.id))
+    if proof is None:
+        raise NotFound()
+    return proof
 
 
 def catalog_version(key: str, version: str) -> CatalogVersion:

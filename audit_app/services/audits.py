@@ -93,15 +93,28 @@ def plan_audit(
     due_on: date | None = None,
     visit_on: date | None = None,
     actor=None,
+    previous: Audit | None = None,
 ) -> Audit:
     """Create an audit with its team and one empty assessment per criterion.
 
+    A renewal starts from the previous cycle: ``previous`` (a decided audit of the same
+    centre), else the centre's latest decided audit (an awarding one first), if any; its
+    values, files and conditions are then shown beside every criterion.
+
     Refuses (ValidationFailed) a catalogue that is not active, a due date before the
-    planned date and every team problem of :func:`team_problems` (the guest included).
+    planned date, a previous audit for an initial audit or one that is not a decided audit
+    of this centre, and every team problem of :func:`team_problems` (the guest included).
     """
+    from .renewal import latest_decided, previous_problems
+
     fields: dict[str, str] = {}
     if catalog.status is not CatalogStatus.ACTIVE:
         fields["catalog"] = _l("only an active catalogue version can be used")
+    if previous is not None and kind is not AuditKind.RENEWAL:
+        fields["kind"] = _l("an audit that starts from a previous one is a renewal audit")
+    fields.update(previous_problems(centre, previous))
+    if kind is AuditKind.RENEWAL and previous is None and not fields.get("kind"):
+        previous = latest_decided(centre.id)
     fields.update(team_problems(centre, lead_auditor, auditors, guest))
     team = [(lead_auditor, TeamRole.LEAD_AUDITOR)] + [(u, TeamRole.AUDITOR) for u in auditors]
     if guest is not None:
@@ -119,6 +132,7 @@ def plan_audit(
         visit_on=visit_on,
         due_on=due_on,
         status=AuditStatus.PLANNED,
+        previous_audit_id=previous.id if previous is not None else None,
     )
     audit.members = [
         AuditMember(user=u, team_role=role, position=i) for i, (u, role) in enumerate(team)
@@ -144,6 +158,7 @@ def plan_audit(
             "kind": kind.value,
             "planned_on": planned_on.isoformat(),
             "team": [{"user_id": u.id, "role": r.value} for u, r in team],
+            **({"previous_audit": previous.number} if previous is not None else {}),
         },
     )
     return audit
@@ -497,15 +512,19 @@ def _invalidate_certificates(audit: Audit, actor: User, note: str) -> None:
             Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.SUSPENDED)),
         )
     ).all()
+    from .conditions import cancel_for_certificate
+
     for certificate in certificates:
         old = certificate.status
         certificate.status = CertificateStatus.INVALIDATED
         certificate.status_reason = note.strip()
+        certificate.suspension_cause = None
         events.record(
             EventAction.CERTIFICATE_INVALIDATED, actor=actor, subject_type="certificate",
             subject_id=certificate.id, audit_id=audit.id, old=old.value,
             new=CertificateStatus.INVALIDATED.value, note=certificate.number,
         )
+        cancel_for_certificate(certificate, actor, note.strip())
 
 
 def adjust_assessment(

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from ..catalog import (
     Band,
     Catalog,
+    CatalogError,
     Category,
     Criterion,
     ReportBand,
@@ -35,6 +36,14 @@ from . import events
 
 class CatalogImportError(ValueError):
     """A catalogue cannot be imported; the message says why."""
+
+
+class PredecessorMissing(CatalogImportError):
+    """The catalogue continues an older version that is not imported yet."""
+
+    def __init__(self, message: str, version: str):
+        super().__init__(message)
+        self.version = version
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,9 @@ def import_catalog(
     ``activate`` makes a *newly imported* version active; an existing version keeps its
     status (so re-running ``init`` never revives a retired version). A different file under
     an existing key and version is refused: a catalogue version may already be used by
-    audits, so a change needs a new version.
+    audits, so a change needs a new version. A catalogue naming a predecessor needs that
+    older version stored already; its mapping is checked against it (CatalogError with
+    every problem) and stored resolved (``CatalogVersion.predecessor``).
     """
     existing = db.session.scalar(
         sa.select(CatalogVersion).where(
@@ -95,6 +106,7 @@ def import_catalog(
                 f"different content; give the changed file a new version"
             )
         return ImportResult(existing, created=False)
+    predecessor = _resolved_predecessor(catalog)
 
     row = CatalogVersion(
         key=catalog.key,
@@ -104,6 +116,7 @@ def import_catalog(
         checksum=catalog.checksum,
         source_name=Path(catalog.source).name if catalog.source else "",
         rules=rules_to_json(catalog.rules),
+        predecessor=predecessor,
         status=CatalogStatus.DRAFT,
     )
     db.session.add(row)
@@ -155,6 +168,27 @@ def import_catalog(
     if activate:
         set_status(row, CatalogStatus.ACTIVE, actor=actor)
     return ImportResult(row, created=True)
+
+
+def _resolved_predecessor(catalog: Catalog) -> dict | None:
+    """The checked mapping of ``catalog`` onto its stored predecessor, as stored JSON."""
+    from ..catalog.lineage import check_predecessor, sources
+
+    if catalog.predecessor is None:
+        return None
+    version = catalog.predecessor.version
+    older_row = db.session.scalar(sa.select(CatalogVersion).where(
+        CatalogVersion.key == catalog.key, CatalogVersion.version == version))
+    if older_row is None:
+        raise PredecessorMissing(
+            f"catalogue {catalog.key} version {catalog.version} continues version {version}, "
+            f"which is not imported yet; import {catalog.key} {version} first", version)
+    older = domain_catalog(older_row.id, checksum=older_row.checksum)
+    problems = check_predecessor(catalog, older)
+    if problems:
+        raise CatalogError(problems)
+    return {"version": version,
+            "sources": {code: list(olds) for code, olds in sources(catalog, older).items()}}
 
 
 def import_file(path: str | Path, *, actor=None, activate: bool = False) -> ImportResult:

@@ -478,7 +478,8 @@ def add_document(audit: Audit, key: str, *, filename: str, data: bytes, actor: U
     problem = upload_problem(audit, key, sheet, today)
     if problem is not None:
         raise ValidationFailed(_l("the file was not stored"), fields={"file": problem})
-    name, media_type = check_file(filename, data, max_bytes=max_bytes)
+    checked = check_file(filename, data, max_bytes)
+    name, media_type = checked.name, checked.media_type
     stored = store_file(data, store)
     document = CentreDocument(audit_id=audit.id, document_key=key, original_name=name,
                               size=len(data), media_type=media_type, sha256=stored.sha256,

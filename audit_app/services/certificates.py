@@ -6,7 +6,7 @@ so a certificate exists exactly when its decision does.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -91,19 +91,26 @@ def next_number(year: int) -> str:
 
 
 def _conditions(audit: Audit, day: date, months: int) -> list[dict]:
+    """The conditions of an award with conditions: one per criterion with minor findings (the
+    rule's sentence, then the auditor's own words), each with the deadline ``months`` after
+    ``day``; a minor finding without a criterion is a condition of its own."""
     from .scoring import score_audit
 
     deadline = add_months(day, months).isoformat()
-    return [
-        {
-            "criterion": f.criterion_code,
-            "text_de": f.text("de"),
-            "text_en": f.text("en"),
+    grouped: dict[object, list] = {}
+    for index, f in enumerate(score_audit(audit).findings):
+        if f.severity == Severity.MINOR:
+            grouped.setdefault(f.criterion_code or ("finding", index), []).append(f)
+    conditions = []
+    for findings in grouped.values():
+        findings.sort(key=lambda f: f.manual)  # the rule's sentence first
+        conditions.append({
+            "criterion": findings[0].criterion_code,
+            "text_de": " ".join(f.text("de") for f in findings),
+            "text_en": " ".join(f.text("en") for f in findings),
             "deadline": deadline,
-        }
-        for f in score_audit(audit).findings
-        if f.severity == Severity.MINOR
-    ]
+        })
+    return conditions
 
 
 def store_pdf(data: bytes, folder: str = "certificates") -> tuple[str, str]:
@@ -215,6 +222,8 @@ def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certifi
     )
     db.session.add(certificate)
     db.session.flush()
+    from .conditions import cancel_for_certificate, create_for
+
     events.record(
         EventAction.CERTIFICATE_ISSUED, actor=actor, subject_type="certificate", subject_id=certificate.id,
         audit_id=audit.id,
@@ -222,24 +231,56 @@ def issue_for(audit: Audit, actor: User, now: datetime | None = None) -> Certifi
              "valid_until": certificate.valid_until.isoformat(),
              "conditions": len(certificate.conditions)},
     )
+    create_for(audit, certificate, certificate.conditions, actor)
+    # A renewal decided while the previous label still runs (valid or suspended) supersedes
+    # it from the decision day; its conditions still open are cancelled (the renewal audit
+    # checked them). After a gap (the previous certificate expired) nothing is superseded:
+    # the new certificate starts a new validity.
     previous = db.session.scalars(
         sa.select(Certificate).where(
             Certificate.centre_id == audit.centre_id,
             Certificate.id != certificate.id,
-            Certificate.status == CertificateStatus.VALID,
+            Certificate.status.in_((CertificateStatus.VALID, CertificateStatus.SUSPENDED)),
             Certificate.valid_until >= day,
         )
     ).all()
     for old in previous:
+        old_status = old.status
         old.status = CertificateStatus.SUPERSEDED
         old.superseded_by_id = certificate.id
+        old.suspension_cause = None
         events.record(
             EventAction.CERTIFICATE_SUPERSEDED, actor=actor, subject_type="certificate", subject_id=old.id,
-            audit_id=old.audit_id, old=CertificateStatus.VALID.value,
+            audit_id=old.audit_id, old=old_status.value,
             new=CertificateStatus.SUPERSEDED.value, note=f"{old.number} → {certificate.number}",
         )
+        cancel_for_certificate(old, actor, f"{old.number} → {certificate.number}")
     db.session.flush()
     return certificate
+
+
+def continuity(certificate: Certificate) -> dict | None:
+    """How a certificate's validity relates to the centre's previous one (plain values):
+    ``{"kind": "continued", "previous": number, "since": day}`` when it superseded a
+    running label from its decision day, ``{"kind": "new", "previous": number,
+    "gap_from": day}`` when the previous label had expired before (a new validity after a
+    gap); None for a centre's first certificate."""
+    superseded = db.session.scalar(
+        sa.select(Certificate).where(Certificate.superseded_by_id == certificate.id)
+        .order_by(Certificate.valid_until.desc()).limit(1))
+    if superseded is not None:
+        return {"kind": "continued", "previous": superseded.number,
+                "since": certificate.valid_from}
+    earlier = db.session.scalar(
+        sa.select(Certificate).where(
+            Certificate.centre_id == certificate.centre_id, Certificate.id != certificate.id,
+            Certificate.valid_from < certificate.valid_from,
+            Certificate.status.not_in((CertificateStatus.INVALIDATED,)))
+        .order_by(Certificate.valid_until.desc()).limit(1))
+    if earlier is None:
+        return None
+    return {"kind": "new", "previous": earlier.number,
+            "gap_from": earlier.valid_until + timedelta(days=1)}
 
 
 # --- status changes by a working-group lead ---------------------------------------------------
@@ -258,7 +299,11 @@ class StatusChangeRefused(ServiceError):
 
 
 def change_status(certificate: Certificate, action: str, actor: User, reason: str) -> None:
-    """Suspend, withdraw or reinstate a certificate; a written reason is required."""
+    """Suspend, withdraw or reinstate a certificate; a written reason is required.
+
+    A certificate the daily command suspended for overdue conditions is reinstated only once
+    every one of its conditions is closed. Withdrawing cancels the conditions still open.
+    """
     if action not in STATUS_ACTIONS:
         raise ValidationFailed(_l("unknown action"))
     try:
@@ -270,9 +315,18 @@ def change_status(certificate: Certificate, action: str, actor: User, reason: st
     sources, target = STATUS_ACTIONS[action]
     if certificate.status not in sources:
         raise StatusChangeRefused(_l("This step is not possible for this certificate now."))
+    from .conditions import cancel_for_certificate, reinstate_blocked
+
+    if action == "reinstate" and reinstate_blocked(certificate):
+        raise StatusChangeRefused(_l("The certificate was suspended because a condition was not "
+                                     "fulfilled in time. It can be reinstated once every "
+                                     "condition is closed."))
     old = certificate.status
     certificate.status = target
     certificate.status_reason = reason
+    certificate.suspension_cause = None
+    if action == "withdraw":
+        cancel_for_certificate(certificate, actor, reason)
     events.record(
         EventAction(f"certificate_{action}"), actor=actor, subject_type="certificate",
         subject_id=certificate.id, audit_id=certificate.audit_id, old=old.value,
@@ -414,6 +468,10 @@ def verification(number: str, today: date) -> dict | None:
         "kind": kind.value,
         "status_since": status_since(certificate)
         if certificate.status.value in ("suspended", "withdrawn", "invalidated") else None,
+        # Only a suspension the app applied by its rule has a public reason (a fixed text);
+        # a lead's own reasons stay internal.
+        "suspension_cause": certificate.suspension_cause
+        if certificate.status is CertificateStatus.SUSPENDED else None,
     }
 
 
@@ -463,8 +521,13 @@ def register(today: date) -> list[tuple[str, list[dict]]]:
 
 def verification_record(info: dict) -> dict:
     """The machine-readable record of :func:`verification` (``/verify/<number>.json`` and the
-    API's ``/verify/<number>``): JSON values only."""
+    API's ``/verify/<number>``): JSON values only. ``status_reason`` (in the request's
+    language) only for a suspension the app applied because a condition was not fulfilled."""
+    from ..labels import suspension_reason
+
+    reason = suspension_reason(info.get("suspension_cause"))
     return {
+        **({"status_reason": reason} if reason else {}),
         "number": info["number"],
         "status": info["status"],
         "centre": info["centre"],

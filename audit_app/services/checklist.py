@@ -25,6 +25,14 @@ class Item:
     criterion: Criterion
     assessment: Assessment
     evidence: list[Evidence] = field(default_factory=list)
+    #: A renewal's previous cycle for this criterion (None: not a renewal with a previous
+    #: audit); see :mod:`audit_app.services.renewal`.
+    previous: object = None
+
+    @property
+    def carried(self) -> set[int]:
+        """Ids of the previous cycle's files already carried forward onto this criterion."""
+        return {ev.carried_from_id for ev in self.evidence if ev.carried_from_id}
 
 
 @dataclass
@@ -42,6 +50,8 @@ class AuditSheet:
     sections: list[Section]
     items: dict[str, Item]
     result: ScoreResult
+    #: The previous cycle of a renewal (:class:`audit_app.services.renewal.PreviousCycle`).
+    previous: object = None
 
 
 def load_audit(audit_id: int) -> Audit | None:
@@ -81,8 +91,12 @@ def audit_sheet(audit: Audit) -> AuditSheet:
         {code: answer_of(a) for code, a in by_code.items()},
         _manual_findings(rows),
     )
+    from .renewal import previous_cycle
+
+    cycle = previous_cycle(audit) if audit.previous_audit_id is not None else None
     items = {
-        c.code: Item(c, by_code[c.code], evidence.get(by_code[c.code].id, []))
+        c.code: Item(c, by_code[c.code], evidence.get(by_code[c.code].id, []),
+                     cycle.by_code.get(c.code) if cycle is not None else None)
         for c in catalog.criteria
         if c.code in by_code
     }
@@ -95,7 +109,8 @@ def audit_sheet(audit: Audit) -> AuditSheet:
         )
         for cat in catalog.categories
     ]
-    return AuditSheet(audit=audit, catalog=catalog, sections=sections, items=items, result=result)
+    return AuditSheet(audit=audit, catalog=catalog, sections=sections, items=items, result=result,
+                      previous=cycle)
 
 
 def _timeline_query(audit: Audit) -> sa.Select:

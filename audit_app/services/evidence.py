@@ -5,6 +5,7 @@ import logging
 import os
 import zipfile
 from dataclasses import dataclass
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 
@@ -39,6 +40,9 @@ OLE = FileKind("application/x-ole-storage", (".doc", ".xls", ".ppt"))
 ALLOWED_EXTENSIONS = sorted({e for k in (PDF, PNG, JPEG, HEIC, WEBP, DOCX, XLSX, PPTX, ODT, ODS, ODP, OLE) for e in k.extensions})
 OLE_TYPES = {".doc": "application/msword", ".xls": "application/vnd.ms-excel",
               ".ppt": "application/vnd.ms-powerpoint"}
+#: Every media type a stored file (evidence, proofs of conditions) is served with.
+MEDIA_TYPES = sorted({k.media_type for k in (PDF, PNG, JPEG, HEIC, WEBP, DOCX, XLSX, PPTX, ODT,
+                                             ODS, ODP)} | set(OLE_TYPES.values()))
 _OOXML = {"word/": DOCX, "xl/": XLSX, "ppt/": PPTX}
 _ODF = {ODT.media_type: ODT, ODS.media_type: ODS, ODP.media_type: ODP}
 
@@ -104,38 +108,54 @@ def clean_filename(name: str) -> str:
     return "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
 
 
-def check_file(filename: str, data: bytes, *, max_bytes: int) -> tuple[str, str]:
-    """The cleaned file name and the media type of an upload judged from its content.
+@dataclass(frozen=True)
+class CheckedFile:
+    """An accepted upload: its cleaned name and the media type judged from its content."""
+
+    name: str
+    media_type: str
+
+
+def check_file(filename: str, data: bytes, max_bytes: int,
+               refused=_l("the file was not stored")) -> CheckedFile:
+    """Check an uploaded file (evidence, proofs of conditions) before anything is stored.
 
     Refuses (ValidationFailed, field ``file``) an empty or oversized file, a name without an
-    allowed extension or too long, and content whose type does not match the extension
-    (e.g. an EXE renamed to .pdf). The one check for evidence and the centre's documents.
+    allowed extension or too long, and content whose type does not match the extension (e.g.
+    an EXE renamed to .pdf).
     """
     name = clean_filename(filename)
     ext = os.path.splitext(name)[1].lower()
     if len(name) > MAX_NAME_LENGTH:
-        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l(
+        raise ValidationFailed(refused, fields={"file": _l(
             "the file name is too long (at most %(num)s characters)", num=MAX_NAME_LENGTH)})
     if not name or not ext:
-        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file needs a name with an extension")})
+        raise ValidationFailed(refused, fields={"file": _l("the file needs a name with an extension")})
     if not data:
-        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file is empty")})
+        raise ValidationFailed(refused, fields={"file": _l("the file is empty")})
     if len(data) > max_bytes:
-        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the file is too large")})
+        raise ValidationFailed(refused, fields={"file": _l("the file is too large")})
     if ext not in ALLOWED_EXTENSIONS:
-        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("this file type is not accepted")})
+        raise ValidationFailed(refused, fields={"file": _l("this file type is not accepted")})
     kind = sniff(data)
     if kind is None or ext not in kind.extensions:
-        raise ValidationFailed(_l("the file was not stored"), fields={"file": _l("the content does not match the file type")})
-    return name, (OLE_TYPES[ext] if kind is OLE else kind.media_type)
+        raise ValidationFailed(refused, fields={"file": _l("the content does not match the file type")})
+    return CheckedFile(name, OLE_TYPES[ext] if kind is OLE else kind.media_type)
 
 
-def store_file(data: bytes, store: storage.Storage | None = None):
-    """Write checked bytes to the file store (by SHA-256); StorageFailed when it cannot."""
+def store_file(data: bytes, store: storage.Storage | None = None) -> storage.StoredBlob:
+    """Write checked bytes to the file store (content-addressed, kind "evidence")."""
     try:
         return (store or storage.current()).put(data, "evidence")
     except (OSError, storage.StorageError) as exc:
         raise StorageFailed(_l("the file could not be stored; please try again later")) from exc
+
+
+def check_dates(document_date: date | None, valid_until: date | None) -> dict[str, str]:
+    """Problems with a document's dates: „gültig bis“ cannot be before the document's date."""
+    if document_date and valid_until and valid_until < document_date:
+        return {"valid_until": _l("cannot be before the document's date")}
+    return {}
 
 
 def add_evidence(
@@ -147,24 +167,38 @@ def add_evidence(
     actor: User,
     max_bytes: int,
     store: storage.Storage | None = None,
+    document_date: date | None = None,
+    valid_until: date | None = None,
+    now: datetime | None = None,
 ) -> Evidence:
     """Check and store an uploaded file for one criterion, then record it.
 
-    The checks of :func:`check_file`. The bytes are written before the row is flushed; a
-    failed write leaves no row. ``store`` defaults to the app's storage (``STORAGE_BACKEND``).
+    Refuses (ValidationFailed) what :func:`check_file` refuses and a „gültig bis“ before the
+    document's date. The optional dates are the document's own (not the upload time). The
+    bytes are written before the row is flushed; a failed write leaves no row. ``store``
+    defaults to the app's storage (``STORAGE_BACKEND``).
     """
-    name, media_type = check_file(filename, data, max_bytes=max_bytes)
+    problems = check_dates(document_date, valid_until)
+    if problems:
+        raise ValidationFailed(_l("the file was not stored"), fields=problems)
+    checked = check_file(filename, data, max_bytes)
     stored = store_file(data, store)
     digest = stored.sha256
     evidence = Evidence(
-        assessment_id=assessment.id, original_name=name, size=len(data), media_type=media_type,
-        sha256=digest, storage_key=stored.key, uploaded_by_id=actor.id, uploaded_at=utcnow(),
+        assessment_id=assessment.id, original_name=checked.name, size=len(data),
+        media_type=checked.media_type, sha256=digest, storage_key=stored.key,
+        uploaded_by_id=actor.id, uploaded_at=now or utcnow(), document_date=document_date,
+        valid_until=valid_until,
     )
     db.session.add(evidence)
     db.session.flush()
+    new = {"name": checked.name, "size": len(data), "sha256": digest}
+    if document_date:
+        new["document_date"] = document_date.isoformat()
+    if valid_until:
+        new["valid_until"] = valid_until.isoformat()
     events.record("evidence_added", actor=actor, subject_type="evidence", subject_id=evidence.id,
-                  audit_id=audit.id, new={"name": name, "size": len(data), "sha256": digest},
-                  note=assessment.criterion.code)
+                  audit_id=audit.id, new=new, note=assessment.criterion.code, at=now)
     return evidence
 
 

@@ -66,6 +66,13 @@ LIMITS: dict[str, int] = {
     "transition.note": 5000,
     "transition.override_reason": 5000,
     "certificate.reason": 2000,
+    # conditions (Auflagen): the centre's answer, a lead's check, an extension
+    "condition.cause": 5000,
+    "condition.measure": 5000,
+    "condition.note": 5000,
+    "condition.extension_reason": 2000,
+    # the name of a proof file sent through the API (the body is the file itself)
+    "condition.proof_name": 200,
     "catalog.key": 50,
     "catalog.version": 50,
     # the centre's side: application, questionnaire, self-assessment, document review

@@ -64,6 +64,13 @@ def report_source(audit: Audit):
     # By id, not through audit.decided_by: within the deciding transaction that relationship
     # may still hold what it was loaded as before the decision.
     decided_by = db.session.get(User, audit.decided_by_id) if decided and audit.decided_by_id else None
+    sheet = audit_sheet(audit)
+    renewal = None
+    if sheet.previous is not None:
+        from .certificates import today_in_berlin
+        from .renewal import comparison
+
+        renewal = comparison(sheet.previous, sheet.catalog, sheet.result, today_in_berlin())
     selfs = None
     if audit.application is not None:
         from .centre_side import self_sheet
@@ -71,7 +78,8 @@ def report_source(audit: Audit):
         selfs = self_sheet(audit)
     return ReportSource(
         audit=audit,
-        sheet=audit_sheet(audit),
+        sheet=sheet,
+        renewal=renewal,
         members=[(m.team_role, m.user.name) for m in members],
         submitted_on=decision_day(submitted_at) if submitted_at else None,
         decided=decided,

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from ..models import AuditReport, CentreDocument, Certificate, Evidence, StoredFile, utcnow
+from ..models import (AuditReport, CentreDocument, Certificate, ConditionProof, Evidence,
+                      StoredFile, utcnow)
 from .base import CorruptFile, FileMissing, read_pieces, sha256_of
 from .store import Storage
 
@@ -68,6 +69,9 @@ def references(session) -> dict[str, tuple[str, list[str]]]:
     add(session.execute(sa.select(CentreDocument.storage_key, CentreDocument.sha256,
                                   CentreDocument.id, CentreDocument.original_name)),
         lambda r: f"centre document {r[2]} ({r[3]})")
+    add(session.execute(sa.select(ConditionProof.storage_key, ConditionProof.sha256,
+                                  ConditionProof.id, ConditionProof.original_name)),
+        lambda r: f"proof of a condition {r[2]} ({r[3]})")
     return found
 
 

@@ -31,7 +31,7 @@ def body_operations():
     for path, ops in document["paths"].items():
         for method, op in ops.items():
             if "application/json" not in op.get("requestBody", {}).get("content", {}):
-                continue  # no body, or a file upload (multipart)
+                continue  # no body, or a file upload (multipart or the bytes themselves)
             schema = _resolve(op["requestBody"]["content"]["application/json"]["schema"], document)
             yield op["operationId"], method, path, schema
 
@@ -42,20 +42,30 @@ OPERATIONS = sorted(body_operations())
 @pytest.fixture
 def world(people, make_centre, make_audit, make_user, make_token, catalog):
     """Objects each operation can act on, with the token of a user allowed to."""
+    from audit_app.models import Certificate
+    from audit_app.services import conditions as condition_service
+    from audit_app.services import evidence as evidence_service
+    from audit_app.workflow import AuditKind
+    from tests.factories import answer_condition, decide
+
     lead, auditor, helper = people["lead"], people["auditor"], people["helper"]
     centre = make_centre(name="Technologiezentrum Göttingen")
+    contact = make_user("contact", name="Henrike Pöhlmann", centre=centre)
+    contact_token = make_token(contact)
     open_audit = make_audit(centre, lead=auditor[0], auditors=[helper[0]])
     submitted = make_audit(make_centre(), lead=auditor[0], auditors=[helper[0]],
                            answers=full_answers(catalog))
     svc.transition(submitted, Action.SUBMIT, auditor[0])
-    decided = make_audit(make_centre(), lead=auditor[0], auditors=[helper[0]],
-                         answers=full_answers(catalog))
-    svc.transition(decided, Action.SUBMIT, auditor[0])
-    svc.transition(decided, Action.BEGIN_REVIEW, lead[0])
-    svc.agree_with_remaining(decided, actor=lead[0])  # decide needs every row reviewed
-    svc.transition(decided, Action.DECIDE, lead[0], decision=Decision.AWARD)
+    decided = make_audit(centre, lead=auditor[0], auditors=[helper[0]],
+                         answers=full_answers(catalog, C4=0, F5=0))
+    previous_file = evidence_service.add_evidence(
+        decided, svc.get_assessment(decided, "A2"), filename="Strategie_2021.pdf",
+        data=b"%PDF-1.4\n% Strategie\n%%EOF\n", actor=auditor[0], max_bytes=10_000)
+    decide(decided, lead[0], decision=Decision.AWARD_WITH_CONDITIONS)
+    conditions = {c.criterion_code: c for c in condition_service.for_audit(decided)}
+    answer_condition(conditions["C4"], contact)  # C4 waits for its check; F5 is open
+    open_audit.kind, open_audit.previous_audit_id = AuditKind.RENEWAL, decided.id
     db.session.commit()
-    from audit_app.models import Certificate
 
     number = db.session.scalar(sa.select(Certificate.number).where(
         Certificate.audit_id == decided.id))
@@ -65,6 +75,7 @@ def world(people, make_centre, make_audit, make_user, make_token, catalog):
         "action": "start", "kind": "initial", "planned_on": "2026-11-02",
         "preferred_from": "2030-04-01", "preferred_until": "2030-06-30",
         "status": "present",
+        "evidence_id": previous_file.id,
     }
     # The centre's side: an application waiting for a lead, one with its questionnaire open
     # (its contact answers), one submitted (its team marks the documents).
@@ -108,6 +119,11 @@ def world(people, make_centre, make_audit, make_user, make_token, catalog):
                                                  "code": "A2"}),
         "review_document": (auditor[1], {"application_id": submitted_application.id,
                                          "document_key": "gesellschaftsvertrag"}),
+        "plan_renewal": (lead[1], {"audit_id": decided.id}),
+        "carry_evidence": (auditor[1], {"audit_id": open_audit.id, "code": "A2"}),
+        "respond_condition": (contact_token, {"condition_id": conditions["F5"].id}),
+        "accept_condition": (lead[1], {"condition_id": conditions["C4"].id}),
+        "reject_condition": (lead[1], {"condition_id": conditions["C4"].id}),
     }
     return {"values": values, "targets": targets, "decided": decided, "number": number}
 

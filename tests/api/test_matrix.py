@@ -57,6 +57,9 @@ GET = {
     "api.applications": expect(LOGGED_IN),  # each sees only the applications they may see
     "api.application": expect(TEAM_VIEW | {"contact_own"}),
     "api.document_file": expect(TEAM_VIEW | {"contact_own"}),
+    "api.conditions": expect(LOGGED_IN),  # each sees the conditions of the audits they see
+    "api.condition": expect(TEAM_VIEW | {"contact_own"}),  # of the decided audit
+    "api.condition_proof": expect(TEAM_VIEW | {"contact_own"}),
 }
 
 #: Writing endpoints: the roles that may use them (everyone else is refused).
@@ -79,6 +82,12 @@ WRITE = {
     "api.submit_questionnaire": {"contact_own"},  # reaches the service: incomplete (422)
     "api.review_document": set(),  # nobody: not submitted yet (409 for the team)
     "api.complete_document_review": set(),  # nobody: not submitted yet (409)
+    "api.plan_renewal": {"lead"},  # of the decided audit
+    "api.carry_evidence": {"auditor_on"},  # the team of the open renewal audit
+    "api.respond_condition": {"contact_own"},  # the centre's contacts answer (A5 is open)
+    "api.add_condition_proof": {"contact_own"},  # to an answer being checked (E5)
+    "api.accept_condition": {"auditor_on", "lead"},  # the lead auditor or a lead (C4)
+    "api.reject_condition": {"auditor_on", "lead"},  # (F5)
 }
 
 BODIES = {
@@ -103,6 +112,13 @@ BODIES = {
     "api.submit_questionnaire": {},
     "api.review_document": {"status": "present"},
     "api.complete_document_review": {},
+    "api.plan_renewal": {"catalog_key": "aiz", "catalog_version": "2026",
+                         "planned_on": "2026-12-01", "lead_auditor_id": 1, "auditor_ids": [2]},
+    "api.carry_evidence": {"evidence_id": 1, "still_valid": True},
+    "api.respond_condition": {"cause": "Ursache – Versuch", "measure": "Maßnahme – Versuch"},
+    "api.add_condition_proof": None,  # the file itself, sent by _send
+    "api.accept_condition": {"note": "Versuch"},
+    "api.reject_condition": {"reason": "Versuch"},
 }
 
 
@@ -111,6 +127,32 @@ def overrides(values: dict) -> dict:
     return {"api.certificate_status": {"action": "suspend"},
             "api.accept_application": {"application_id": values["waiting_application_id"]},
             "api.decline_application": {"application_id": values["third_application_id"]}}
+
+
+PROOF = b"%PDF-1.4\n% Nachweis\n%%EOF\n"
+
+
+def _send(api, method: str, url: str, endpoint: str, body, token):
+    """A writing request: JSON, or for a proof upload the file itself."""
+    if endpoint == "api.add_condition_proof":
+        return api.request(method, url + "?name=Nachweis_Matrix.pdf", token=token, data=PROOF,
+                           content_type="application/octet-stream")
+    if endpoint == "api.upload_document":
+        return api.request(method, url, token=token, data={
+            "file": (io.BytesIO(PDF), "Gesellschaftsvertrag 2026.pdf")},
+            content_type="multipart/form-data")
+    return api.request(method, url, token=token, json=body)
+
+
+def _overrides(data: dict) -> dict:
+    """Per-endpoint values: each condition route acts on a condition in the state it needs."""
+    conditions = data["conditions"]
+    return {**overrides(data["values"]),
+            "api.plan_renewal": {"audit_id": data["decided_id"]},
+            "api.respond_condition": {"condition_id": conditions["A5"]},
+            "api.add_condition_proof": {"condition_id": conditions["E5"]},
+            "api.accept_condition": {"condition_id": conditions["C4"]},
+            "api.reject_condition": {"condition_id": conditions["F5"]}}
 
 
 def _build_world() -> dict:
@@ -150,6 +192,8 @@ def db_template(world_template):
 def world(app, world_template):
     world = load_world(world_template.data)
     world["tokens"] = dict(world_template.data["tokens"])
+    world["overrides"] = _overrides(world_template.data)
+    world["previous_file_id"] = world_template.data["previous_file_id"]
     return world
 
 
@@ -167,8 +211,7 @@ def test_get_routes(app, api, world, role, backend):
     token = world["tokens"][role]
     wrong = []
     for rule in rules(app, "GET", api=True):
-        response = api.get(rule_url(app, rule, world["values"], overrides(world["values"])),
-                           token=token)
+        response = api.get(rule_url(app, rule, world["values"], world["overrides"]), token=token)
         if response.status_code != GET[rule.endpoint][role]:
             wrong.append(f"{rule.endpoint}: {response.status_code}, expected "
                          f"{GET[rule.endpoint][role]}")
@@ -185,9 +228,8 @@ def test_writing_routes_refuse_everyone_else_and_change_nothing(app, api, world,
         for rule in rules(app, method, api=True):
             if role in WRITE[rule.endpoint]:
                 continue
-            response = api.request(method, rule_url(app, rule, world["values"],
-                                                    overrides(world["values"])),
-                                   token=token, json=BODIES[rule.endpoint])
+            response = _send(api, method, rule_url(app, rule, world["values"], world["overrides"]),
+                             rule.endpoint, BODIES[rule.endpoint], token)
             expected = {401} if role == "anon" else {403, 404, 409}
             if response.status_code not in expected:
                 wrong.append(f"{method} {rule.endpoint}: {response.status_code}")
@@ -207,23 +249,23 @@ def test_the_allowed_roles_succeed(app, api, world, backend):
         "api.plan_audit": {**BODIES["api.plan_audit"], "centre_id": values["centre_id"], **team},
         "api.accept_application": {**BODIES["api.accept_application"], **team},
         "api.apply": {**BODIES["api.apply"], "centre_id": values["free_centre_id"]},
+        "api.plan_renewal": {**BODIES["api.plan_renewal"], **team},
+        "api.carry_evidence": {**BODIES["api.carry_evidence"],
+                               "evidence_id": world["previous_file_id"]},
     }
     expected = {"api.create_centre": 201, "api.plan_audit": 201, "api.apply": 201,
                 "api.upload_document": 201,
-                "api.submit_questionnaire": 422}  # reached the service: answers missing
+                "api.submit_questionnaire": 422,  # reached the service: answers missing
+                "api.plan_renewal": 201,
+                "api.carry_evidence": 201, "api.respond_condition": 201,
+                "api.add_condition_proof": 201}
     for method in ("POST", "PUT", "PATCH"):
         for rule in rules(app, method, api=True):
             allowed = WRITE[rule.endpoint]
             if not allowed:
                 continue
             role = min(allowed)
-            url = rule_url(app, rule, values, overrides(values))
-            if rule.endpoint == "api.upload_document":
-                response = api.request(method, url, token=tokens[role], data={
-                    "file": (io.BytesIO(PDF), "Gesellschaftsvertrag 2026.pdf")},
-                    content_type="multipart/form-data")
-            else:
-                response = api.request(method, url, token=tokens[role],
-                                       json=bodies[rule.endpoint])
+            response = _send(api, method, rule_url(app, rule, values, world["overrides"]),
+                             rule.endpoint, bodies[rule.endpoint], tokens[role])
             assert response.status_code == expected.get(rule.endpoint, 200), (
                 rule.endpoint, response.get_json())

@@ -84,8 +84,11 @@ def test_every_body_and_response_schema_is_generated_from_a_model():
                     schema = content["schema"]
                     assert set(schema) == {"$ref"}, f"{method} {path} {status}: {schema}"
                     assert referenced_components(schema) <= responses, f"{method} {path} {status}"
-            for content in op.get("requestBody", {}).get("content", {}).values():
-                schema = content["schema"]  # JSON bodies and file uploads alike
+            for media, content in op.get("requestBody", {}).get("content", {}).items():
+                schema = content["schema"]  # JSON bodies and multipart file uploads alike
+                if media == "application/octet-stream":  # a file upload: the bytes themselves
+                    assert schema == {"type": "string", "format": "binary"}, f"{method} {path}"
+                    continue
                 assert set(schema) == {"$ref"} and referenced_components(schema) <= bodies
     source = ast.parse(Path(openapi_module.__file__).read_text(encoding="utf-8"))
     shapes = {"properties", "additionalProperties", "allOf", "anyOf", "oneOf", "items"}

@@ -421,10 +421,11 @@ def test_api_tokens_and_cached_scores_are_the_same_on_both_servers(servers):
 def test_a_catalogue_activated_on_a_is_offered_by_b(servers):
     admin = browser(servers.a, "admin", servers)
     admin.token_from("/admin/catalogs")
-    text = _next_version(CRITERIA / "aiz-2026.yaml", "2027").encode()
-    status, _ = admin.upload("/admin/catalogs", "file", "aiz-2027.yaml", text, "application/x-yaml")
+    # 2028: init imported criteria/aiz-2027.yaml already.
+    text = _next_version(CRITERIA / "aiz-2026.yaml", "2028").encode()
+    status, _ = admin.upload("/admin/catalogs", "file", "aiz-2028.yaml", text, "application/x-yaml")
     assert status == 302
-    catalog_id = _scalar(servers, "SELECT id FROM catalogs WHERE version = '2027'")
+    catalog_id = _scalar(servers, "SELECT id FROM catalogs WHERE version = '2028'")
     status, _ = admin.post(f"/admin/catalogs/{catalog_id}/activate", {})
     assert status == 302
 
@@ -432,7 +433,7 @@ def test_a_catalogue_activated_on_a_is_offered_by_b(servers):
     status, page = lead_b.get("/audits/new")
     assert status == 200
     options = re.findall(r'<option[^>]*value="(\d+)"[^>]*>([^<]*)</option>', page.decode())
-    assert any(value == str(catalog_id) and "(aiz-2027)" in label for value, label in options)
+    assert any(value == str(catalog_id) and "(aiz-2028)" in label for value, label in options)
 
 
 def test_reminders_run_on_both_servers_at_once_are_sent_once_each(servers):

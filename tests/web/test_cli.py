@@ -18,7 +18,9 @@ def test_init_is_idempotent(runner, backend):
     second = runner.invoke(args=["init"])
     assert second.exit_code == 0 and "aiz-2026: already present" in second.output
     _fresh()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(CatalogVersion)) == 1
+    # One row per file in criteria/ (aiz-2026 and its successor aiz-2027).
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CatalogVersion)) == \
+        len(list(CRITERIA.glob("*.yaml")))
 
 
 def test_init_keeps_a_retired_catalogue_retired(runner):
@@ -26,7 +28,8 @@ def test_init_keeps_a_retired_catalogue_retired(runner):
     assert runner.invoke(args=["catalog", "set-status", "aiz", "2026", "retired"]).exit_code == 0
     assert runner.invoke(args=["init"]).exit_code == 0
     _fresh()
-    assert db.session.scalar(sa.select(CatalogVersion.status)) is CatalogStatus.RETIRED
+    assert db.session.scalar(sa.select(CatalogVersion.status).where(
+        CatalogVersion.version == "2026")) is CatalogStatus.RETIRED
 
 
 def test_catalog_validate_accepts_the_real_files(runner):
@@ -117,6 +120,18 @@ def test_demo_data_is_realistic_and_idempotent(runner, client, auth):
             sa.select(Event).where(Event.audit_id == audit.id))}
         assert moments["audit_submit"] < moments["audit_begin_review"] < audit.decided_at
         assert moments["audit_decide"] == audit.decided_at
+    # Conditions open, answered, closed and overdue; a renewal in progress on catalogue 2027.
+    from audit_app.services.certificates import today_in_berlin
+    from audit_app.services.conditions import state_of
+    from audit_app.models import Condition
+
+    today = today_in_berlin()
+    states = {state_of(c, today).value for c in db.session.scalars(sa.select(Condition))}
+    assert {"open", "answered", "closed", "overdue"} <= states
+    renewals = db.session.scalars(sa.select(Audit).where(
+        Audit.previous_audit_id.is_not(None), Audit.status == AuditStatus.IN_PROGRESS)).all()
+    assert any(a.catalog.version == "2027" and a.previous_audit.catalog.version == "2026"
+               for a in renewals)
     counts = (len(centres), db.session.scalar(sa.select(sa.func.count()).select_from(Audit)))
     again = runner.invoke(args=["demo"])
     assert again.exit_code == 0 and "already present" in again.output

@@ -65,6 +65,9 @@ GET = {
     "admin.catalogs": expect({"admin"}),
     "admin.tokens": expect({"admin"}),
     "certificates.download": expect(TEAM_VIEW | {"contact_own"}),  # of the decided audit
+    "conditions.index": expect(LOGGED_IN),  # each sees the conditions of the audits they see
+    "conditions.detail": expect(TEAM_VIEW | {"contact_own"}),  # of the decided audit
+    "conditions.download_proof": expect(TEAM_VIEW | {"contact_own"}),
     "verify.form": {role: 200 for role in ROLES},  # public
     "verify.show": {role: 200 for role in ROLES},
     "verify.register": {role: 200 for role in ROLES},
@@ -118,6 +121,11 @@ POST = {
     "applications.remove_file": {"contact_own"},
     "applications.review_document": set(),  # nobody: the questionnaire is not submitted yet
     "applications.complete_review": set(),
+    "audits.carry_evidence": {"auditor_on"},  # the team of the open renewal audit
+    "conditions.respond": {"contact_own"},  # the centre's contacts answer
+    "conditions.add_proof": {"contact_own"},
+    "conditions.accept": {"lead", "auditor_on"},  # a lead, or the audit's lead auditor
+    "conditions.reject": {"lead", "auditor_on"},
 }
 
 #: Values that differ per route where two rules use the same argument name.
@@ -234,7 +242,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(app, client, world, backe
 
 #: Downloads: revalidated before use, never kept by a shared cache.
 DOWNLOADS = {"audits.download_evidence", "audits.report", "certificates.download",
-             "applications.download"}
+             "applications.download", "conditions.download_proof"}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])

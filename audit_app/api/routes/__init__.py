@@ -5,4 +5,4 @@ Endpoint names stay ``api.<function name>`` whatever module a view lives in, so 
 role matrices (tests/api/test_matrix.py) and ``url_for`` are unaffected by where it is.
 The shapes are described in :mod:`audit_app.api.openapi`.
 """
-from . import applications, audits, centres, certificates, people, public  # noqa: F401
+from . import applications, audits, centres, certificates, conditions, people, public  # noqa: F401

@@ -18,7 +18,7 @@ from ...services.errors import TransitionRefused, ValidationFailed, VersionConfl
 from ...services.scoring import score_audit, score_audits
 from ...storage.http import send_download
 from ...templating import current_lang
-from ...workflow import AuditStatus, RefusalCode
+from ...workflow import AuditKind, AuditStatus, RefusalCode
 from .. import bp, responses, schemas
 from ..helpers import (
     ID,
@@ -67,10 +67,26 @@ def plan_audit():
     user = api_user()
     require(perm.can_plan_audits(user))
     body = parse_body(schemas.PlanAudit, json_body())
-    centre_id, key, version = body.centre_id, body.catalog_key, body.catalog_version
+    return _plan(user, body, db.session.get(Centre, body.centre_id), body.kind)
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/renewals", methods=["POST"])
+def plan_renewal(audit_id: int):
+    """Plan the renewal audit of a decided audit (working-group leads): it starts from it."""
+    user = api_user()
+    previous = _audit_or_404(audit_id)
+    require(perm.is_lead(user))
+    if not perm.can_plan_renewal(user, previous):
+        raise ApiError(409, "not_decided", _("Only a decided audit can be renewed."))
+    body = parse_body(schemas.PlanRenewal, json_body())
+    return _plan(user, body, previous.centre, AuditKind.RENEWAL, previous=previous)
+
+
+def _plan(user, body, centre, kind, previous=None):
+    """Check the ids of a planning body, plan through the service, answer 201."""
+    key, version = body.catalog_key, body.catalog_version
     lead_id, auditor_ids, guest_id = body.lead_auditor_id, body.auditor_ids, body.guest_auditor_id
     errors = {}
-    centre = db.session.get(Centre, centre_id)
     if centre is None:
         errors["centre_id"] = _("unknown centre")
     catalog_row = db.session.scalar(
@@ -91,10 +107,10 @@ def plan_audit():
         raise ApiError(422, "validation_failed", None, fields=errors)
     try:
         audit = audit_service.plan_audit(
-            centre=centre, catalog=catalog_row, kind=body.kind, planned_on=body.planned_on,
+            centre=centre, catalog=catalog_row, kind=kind, planned_on=body.planned_on,
             visit_on=body.visit_on, due_on=body.due_on, lead_auditor=people[lead_id],
             auditors=[people[i] for i in auditor_ids],
-            guest=people[guest_id] if guest_id else None, actor=user,
+            guest=people[guest_id] if guest_id else None, actor=user, previous=previous,
         )
     except ValidationFailed as exc:
         raise validation_error(exc, {"team": "auditor_ids", "auditors": "auditor_ids",
@@ -142,6 +158,34 @@ def save_assessment(audit_id: int, code: str):
     db.session.commit()
     return respond(responses.Assessment.of(code, saved))
 
+
+
+@bp.route(f"/audits/<{ID}:audit_id>/assessments/<code>/carried-evidence", methods=["POST"])
+def carry_evidence(audit_id: int, code: str):
+    """Carry a file of the previous cycle forward onto a criterion of a renewal audit, with
+    the explicit „noch gültig“ confirmation (an expired file needs a new ``valid_until``)."""
+    from ...services import renewal as renewal_service
+    from ...services.certificates import today_in_berlin
+
+    user = api_user()
+    audit = _audit_or_404(audit_id)
+    if audit.team_role_of(user.id) is None:
+        raise ApiError(403)
+    if not perm.can_carry_evidence(user, audit):
+        raise ApiError(409, "not_editable",
+                       _("Files can be carried forward only onto an open renewal audit."))
+    if audit_service.get_assessment(audit, path_segment(code, 10)) is None:
+        raise ApiError(404)
+    body = parse_body(schemas.CarryEvidenceInput, json_body())
+    today = today_in_berlin()
+    try:
+        evidence = renewal_service.carry_forward(
+            audit, code, body.evidence_id, actor=user, still_valid=body.still_valid,
+            valid_until=body.valid_until, today=today)
+    except ValidationFailed as exc:
+        raise validation_error(exc) from None
+    db.session.commit()
+    return respond(responses.EvidenceFile.of(evidence, today), 201)
 
 
 @bp.route(f"/audits/<{ID}:audit_id>/reviews/<code>", methods=["POST"])

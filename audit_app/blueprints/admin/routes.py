@@ -336,6 +336,13 @@ def catalog_upload():
     except CatalogError as exc:
         db.session.rollback()
         return _render_catalogs(form, exc.problems)
+    except catalog_service.PredecessorMissing as exc:
+        db.session.rollback()
+        form.file.errors = [_(
+            "Catalogue %(key)s version %(version)s continues version %(older)s, which is not "
+            "imported yet. Import version %(older)s first.", key=parsed.key,
+            version=parsed.version, older=exc.version)]
+        return _render_catalogs(form)
     except catalog_service.CatalogImportError:
         db.session.rollback()
         form.file.errors = [_(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Optional
 
 from ...services import audits as audit_service
@@ -27,13 +27,26 @@ class PlanAuditForm(ServiceForm):
     lead_auditor_id = SelectField(_l("Lead auditor"), coerce=int, validators=[DataRequired()])
     auditor_ids = MultiCheckboxField(_l("Auditors"), coerce=int)
     guest_id = SelectField(_l("Guest auditor (optional)"), coerce=int, validators=[Optional()])
+    previous_audit_id = SelectField(_l("Previous cycle (renewal audits)"), coerce=int,
+                                    validators=[Optional()])
 
     #: Service field → form field.
     FIELD_NAMES = {"team": "auditor_ids", "auditors": "auditor_ids", "guest": "guest_id",
-                   "catalog": "catalog_id", "centre": "centre_id"}
+                   "catalog": "catalog_id", "centre": "centre_id",
+                   "previous_audit": "previous_audit_id"}
 
-    def __init__(self, *args, centres, catalogs, auditors, guests, kind_labels, **kwargs):
+    def __init__(self, *args, centres, catalogs, auditors, guests, kind_labels, previous=None,
+                 **kwargs):
+        if previous is not None:  # the defaults of a renewal that starts from it
+            kwargs.setdefault("centre_id", previous.centre_id)
+            kwargs.setdefault("kind", AuditKind.RENEWAL.value)
+            kwargs.setdefault("previous_audit_id", previous.id)
         super().__init__(*args, **kwargs)
+        self._previous = previous
+        self.previous_audit_id.choices = [(0, _l("automatic: the centre's latest decided audit"))]
+        if previous is not None:
+            self.previous_audit_id.choices.append(
+                (previous.id, f"{previous.number} · {previous.centre.name}"))
         self._centres = {c.id: c for c in centres}
         self._people = {u.id: u for u in [*auditors, *guests]}
         self.centre_id.choices = [(c.id, f"{c.name} ({c.city})") for c in centres]
@@ -42,6 +55,11 @@ class PlanAuditForm(ServiceForm):
         self.lead_auditor_id.choices = [(u.id, u.name) for u in auditors]
         self.auditor_ids.choices = [(u.id, u.name) for u in auditors]
         self.guest_id.choices = [(0, "–")] + [(u.id, u.name) for u in guests]
+
+    def previous(self, audit_id):
+        """The offered previous audit with this id (None for "automatic" and anything else)."""
+        previous = self._previous
+        return previous if previous is not None and audit_id == previous.id else None
 
     def person(self, user_id):
         """The offered person with this id (None for anything else)."""
@@ -88,6 +106,17 @@ class DecisionForm(ServiceForm):
 
 class EvidenceForm(ServiceForm):
     file = FileField(_l("File"), validators=[FileRequired(_l("Choose a file."))])
+    document_date = DateField(_l("Date of the document (optional)"), validators=[Optional()])
+    valid_until = DateField(_l("Valid until (optional)"), validators=[Optional()])
+
+
+class CarryForm(ServiceForm):
+    """Carry a file of the previous cycle forward: only with the „noch gültig“ confirmation."""
+
+    limits = {"evidence_id": "answer.value"}
+    evidence_id = HiddenField()
+    still_valid = BooleanField(_l("still valid"))
+    valid_until = DateField(_l("valid until"), validators=[Optional()])
 
 
 class AnswerForm(ServiceForm):

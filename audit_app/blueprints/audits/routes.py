@@ -45,6 +45,7 @@ from . import bp
 from .forms import (
     AnswerForm,
     AuditFilterForm,
+    CarryForm,
     DecisionForm,
     EvidenceForm,
     NoteForm,
@@ -95,12 +96,32 @@ def index():
                            sort=sort, title=_("Audits"))
 
 
-def _plan_form() -> PlanAuditForm:
+def _plan_form(previous=None) -> PlanAuditForm:
     choices = audit_service.planning_choices()
     for c in choices.catalogs:
         c.title_label = f"{c.title(current_lang_code())} ({c.label})"
+    if request.method == "GET" and previous is not None:
+        return PlanAuditForm(formdata=None, centres=choices.centres, catalogs=choices.catalogs,
+                             auditors=choices.auditors, guests=choices.auditors,
+                             kind_labels=LABELS, previous=previous)
     return PlanAuditForm(centres=choices.centres, catalogs=choices.catalogs,
-                         auditors=choices.auditors, guests=choices.auditors, kind_labels=LABELS)
+                         auditors=choices.auditors, guests=choices.auditors, kind_labels=LABELS,
+                         previous=previous)
+
+
+def _previous_from_query():
+    """The decided audit named by ``?previous=`` (a renewal starts from it), if visible."""
+    from ...services.inputs import parse_id
+    from ...services.errors import NotFound
+
+    audit_id = parse_id(request.args.get("previous"))
+    if audit_id is None:
+        return None
+    try:
+        audit = access.visible_audit(audit_id, current_user)
+    except NotFound:
+        return None
+    return audit if audit.status is AuditStatus.DECIDED else None
 
 
 def category_chart(sheet, lang: str) -> dict:
@@ -125,7 +146,8 @@ def plan():
     """A working-group lead plans an audit: centre, catalogue, kind, dates, team."""
     if not can_plan_audits(current_user):
         abort(404)
-    form = _plan_form()
+    previous = _previous_from_query()
+    form = _plan_form(previous)
     if form.validate_on_submit():
         try:
             audit = audit_service.plan_audit(
@@ -139,6 +161,7 @@ def plan():
                 auditors=[form.person(i) for i in form.auditor_ids.data],
                 guest=form.person(form.guest_id.data) if form.guest_id.data else None,
                 actor=current_user,
+                previous=form.previous(form.previous_audit_id.data),
             )
         except ValidationFailed as exc:
             db.session.rollback()
@@ -148,7 +171,8 @@ def plan():
             db.session.commit()
             flash(_("Audit %(number)s has been planned.", number=audit.number), "success")
             return redirect(url_for("audits.detail", audit_id=audit.id))
-    return render_template("audits/plan.html", form=form, title=_("Plan an audit"))
+    return render_template("audits/plan.html", form=form, previous=previous,
+                           title=_("Plan an audit"))
 
 
 @bp.route("/<int:audit_id>")
@@ -157,11 +181,15 @@ def detail(audit_id: int):
     """The audit page: status steps, team, dates, allowed actions, score and timeline."""
     from ...labels import TRAIL_GROUPS
 
+    from ...services import conditions as condition_service
+
     trail_group = request.args.get("trail") if request.args.get("trail") in TRAIL_GROUPS else None
     audit = _load(audit_id)
     sheet = checklist_service.audit_sheet(audit)
     return render_template(
         "audits/detail.html", audit=audit, sheet=sheet,
+        conditions=condition_service.for_audit(audit),
+        today=certificate_service.today_in_berlin(),
         chart=category_chart(sheet, current_lang_code()),
         actions=available_actions(audit, current_user, sheet.result),
         guidance=team_guidance(audit, current_user),
@@ -387,6 +415,7 @@ def upload_evidence(audit_id: int, code: str):
             evidence_service.add_evidence(
                 audit, assessment, filename=upload.filename or "", data=upload.read(),
                 actor=current_user, max_bytes=current_app.config["EVIDENCE_MAX_BYTES"],
+                document_date=form.document_date.data, valid_until=form.valid_until.data,
             )
         except (ValidationFailed, StorageFailed) as exc:
             db.session.rollback()
@@ -397,7 +426,9 @@ def upload_evidence(audit_id: int, code: str):
         else:
             db.session.commit()
     else:
-        problem = "; ".join(str(e) for e in form.file.errors) or _("The form has expired. Please try again.")
+        problem = "; ".join(str(e) for name in ("file", "document_date", "valid_until")
+                            for e in form[name].errors) or _(
+            "The form has expired. Please try again.")
     if _is_htmx():
         sheet = checklist_service.audit_sheet(audit)
         html = render_template("audits/_evidence.html", audit=audit, item=sheet.items[code],
@@ -436,6 +467,46 @@ def remove_evidence(audit_id: int, evidence_id: int):
         return render_template("audits/_evidence.html", audit=audit, item=sheet.items[code],
                                editable=True, evidence_form=EvidenceForm(), problem=None)
     flash(_("The file has been removed."), "success")
+    return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
+
+
+@bp.route("/<int:audit_id>/checklist/<code>/carry", methods=["POST"])
+@login_required
+def carry_evidence(audit_id: int, code: str):
+    """Carry a file of the previous cycle forward onto this criterion („noch gültig“)."""
+    from ...permissions import can_carry_evidence
+    from ...services import renewal as renewal_service
+    from ...services.inputs import parse_id
+
+    audit = _load(audit_id)
+    if not can_carry_evidence(current_user, audit):
+        abort(403)
+    form = CarryForm()
+    problem = None
+    if not form.validate_on_submit():
+        problem = "; ".join(str(e) for f in form for e in f.errors) or _(
+            "The form has expired. Please try again.")
+    else:
+        try:
+            renewal_service.carry_forward(
+                audit, code, parse_id(form.evidence_id.data) or 0, actor=current_user,
+                still_valid=bool(form.still_valid.data), valid_until=form.valid_until.data,
+                today=certificate_service.today_in_berlin())
+        except ValidationFailed as exc:
+            db.session.rollback()
+            problem = "; ".join(str(m) for m in exc.fields.values()) or str(exc.message)
+        else:
+            db.session.commit()
+    sheet = checklist_service.audit_sheet(audit)
+    if code not in sheet.items:
+        abort(404)
+    if _is_htmx():
+        html = render_template("audits/_carry_response.html", audit=audit, item=sheet.items[code],
+                               sheet=sheet, editable=True, evidence_form=EvidenceForm(),
+                               problem=problem)
+        return make_response(html, 422 if problem else 200)
+    flash(problem[:1].upper() + problem[1:] if problem else
+          _("The file has been carried forward as still valid."), "error" if problem else "success")
     return redirect(url_for("audits.checklist", audit_id=audit.id, _anchor=f"crit-{code}"))
 
 

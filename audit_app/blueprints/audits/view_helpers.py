@@ -96,6 +96,9 @@ def card_texts(audit) -> dict:
         "remove_confirm": _("Remove the file “{name}” from this criterion? This cannot be "
                             "undone here (it stays in the audit trail)."),
         "upload": _("Upload"),
+        "dates_summary": _("Date and validity of the document (optional, before choosing the file)"),
+        "document_date": _("Date of the document (optional)"),
+        "valid_until": _("Valid until (optional)"),
         # the review table's rows
         "points": _("points"),
         "points_title": _("Points"),
@@ -284,3 +287,51 @@ def field_label(key: str) -> str:
     from ...labels import FIELD_LABELS
 
     return str(FIELD_LABELS.get(key, key))
+
+
+@bp.app_template_global()
+def previous_label(entry, year: int) -> str:
+    """A previous cycle's value for one criterion: "2021: 2 – umgesetzt", "2021: ja",
+    "2021: 3.200 m² (2 Punkte)", "2021: nicht anwendbar"."""
+    criterion = entry.criterion
+    if entry.not_applicable:
+        return f"{year}: {_('not applicable')}"
+    if criterion.type is ScoringType.NUMBER and entry.value is not None:
+        return f"{year}: {value_label(criterion, entry.value)} ({_('%(points)s points', points=entry.points)})"
+    return f"{year}: {points_label(criterion, entry.points)}"
+
+
+def _today():
+    from ...services.certificates import today_in_berlin
+
+    cached = g.get("_aiz_today")
+    if cached is None:
+        cached = g._aiz_today = today_in_berlin()
+    return cached
+
+
+@bp.app_template_global()
+def evidence_note(evidence) -> dict:
+    """What a file's list entry says besides its name: the document's dates, whether it has
+    expired (today in Berlin) and whether it was carried forward from the previous cycle."""
+    from ...templating import localdate
+
+    parts = []
+    if evidence.document_date:
+        parts.append(_("document of %(day)s", day=localdate(evidence.document_date)))
+    if evidence.valid_until:
+        parts.append(_("valid until %(date)s", date=localdate(evidence.valid_until)))
+    return {"dates": " · ".join(parts), "expired": evidence.expired(_today()),
+            "carried": evidence.carried_from_id is not None}
+
+
+@bp.app_template_global()
+def previous_codes(previous) -> str:
+    """The previous cycle's codes behind a criterion, for its lineage badge ("E3, E4")."""
+    return ", ".join(e.code for e in previous.entries)
+
+
+@bp.app_template_global()
+def today_berlin():
+    """Today in Berlin for the page (fixed by ``VERIFY_TODAY`` in tests)."""
+    return _today()

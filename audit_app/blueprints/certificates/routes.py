@@ -4,7 +4,6 @@ from flask_login import current_user, login_required
 
 from ...extensions import db
 from ...labels import label
-from ...labels import label
 from ...permissions import is_lead
 from ...responses import pdf_response
 from ...services import access, documents
@@ -83,10 +82,16 @@ def certificate_panel(audit) -> list[dict]:
     Registered as a template global so the audit page needs only an include; the audit
     page's view may pass it instead once it loads certificates itself.
     """
+    from ...labels import suspension_reason
+    from ...services.conditions import reinstate_blocked
+
     today = service.today_in_berlin()
     return [
         {
             "number": c.number,
+            "public_reason": suspension_reason(c.suspension_cause)
+            if c.status.value == "suspended" else None,
+            "reinstate_blocked": c.status.value == "suspended" and reinstate_blocked(c),
             "status": service.public_status(c, today),
             "status_words": label(service.public_status(c, today)),
             "status_reason": c.status_reason,
@@ -95,7 +100,7 @@ def certificate_panel(audit) -> list[dict]:
             "has_pdf": bool(c.pdf_storage_key),
             "can_suspend": c.status.value == "valid",
             "can_withdraw": c.status.value in ("valid", "suspended"),
-            "can_reinstate": c.status.value == "suspended",
+            "can_reinstate": c.status.value == "suspended" and not reinstate_blocked(c),
         }
         for c in service.for_audit(audit)
     ]

@@ -19,11 +19,16 @@ from . import bp
 @login_required
 def index():
     """Home: what needs the user now, by role; leads and admins also see all centres."""
+    from ...services import conditions as condition_service
+    from ...services.certificates import today_in_berlin
+
     today = date.today()
-    context = {"title": _("Home")}
+    day = today_in_berlin()
+    context = {"title": _("Home"), "day": day}
     if sees_everything(current_user):
         context["lead"] = dashboard.lead_dashboard(today)
         context["applications"] = applications.pending_applications()
+        context["condition_overview"] = condition_service.overview(day)
         page = parse_page(request.args.get("page"))
         context["overview"] = centres.overview(
             current_user, page=page, per_page=current_app.config["PAGE_SIZE"]
@@ -38,6 +43,9 @@ def index():
             context["own_applications"] = applications.centre_audits(current_user.centre_id)
             context["may_apply"] = (context["own_centre"].active and
                                     applications.open_audit_of(context["own_centre"]) is None)
+        context["own_conditions"] = condition_service.list_conditions(
+            current_user, day, 1, 50, state="active",
+            centre_id=current_user.centre_id or 0).items
     if "overview" not in context and not current_user.has_role(Role.CONTACT):
         context["overview"] = centres.overview(
             current_user, page=1, per_page=current_app.config["PAGE_SIZE"]

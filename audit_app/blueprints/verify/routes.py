@@ -1,7 +1,7 @@
 from flask import jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ...labels import label, public_status_explained
+from ...labels import label, public_status_explained, suspension_reason
 from ...services import certificates as service
 from ...templating import localdate
 from . import bp
@@ -33,6 +33,7 @@ def show(number: str):
     info["valid_from_text"] = localdate(info["valid_from"])
     info["valid_until_text"] = localdate(info["valid_until"])
     info["status_since_text"] = localdate(info["status_since"]) if info["status_since"] else ""
+    info["public_reason"] = suspension_reason(info["suspension_cause"])
     return render_template("verify/show.html", c=info,
                            title=_("Certificate %(number)s", number=info["number"]))
 

@@ -540,8 +540,13 @@
         if (note) { note.textContent = text("upload-full"); note.hidden = false; }
         return undefined;
       }
+      // The document's dates typed beside the file travel with it.
+      var fields = ["document_date", "valid_until"].map(function (name) {
+        var input = form.querySelector("input[name=" + name + "]");
+        return [name, input ? input.value : ""];
+      }).filter(function (pair) { return pair[1]; });
       return box.put({kind: "upload", audit: auditId, code: code, url: form.action, file: file,
-                      filename: file.name, size: file.size}).then(function () {
+                      filename: file.name, size: file.size, fields: fields}).then(function () {
         input.value = "";
         if (note) { note.hidden = true; }
         showPendingUploads(code);

@@ -177,6 +177,7 @@
       data.append("version", String(entry.base));
       headers.Accept = "application/json";
     } else {
+      (entry.fields || []).forEach(function (pair) { data.append(pair[0], pair[1]); });
       data.append("file", entry.file, entry.filename);
       headers["HX-Request"] = "true";
     }

@@ -11,7 +11,7 @@
    Saves never go through here: the outbox in offline.js stores them in IndexedDB. */
 "use strict";
 
-var STATIC_CACHE = "aiz-static-v1";
+var STATIC_CACHE = "aiz-static-v2";
 var STATIC_FILES = [
   "/static/css/app.css",
   "/static/js/app.js",
