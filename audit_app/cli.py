@@ -251,8 +251,10 @@ def demo_command() -> None:
     else:
         click.echo("Demo data already present.")
     click.echo("Demo logins (password for all: " + demo.DEMO_PASSWORD + "):")
-    for email, name, roles in demo.demo_logins():
-        click.echo(f"  {email:38} {name:28} {roles}")
+    logins = demo.demo_logins()
+    width = max(len(email) for email, _name, _roles in logins)
+    for email, name, roles in logins:
+        click.echo(f"  {email:{width}} {name:28} {roles}")
 
 
 @click.command("reminders")

@@ -154,6 +154,7 @@ CONTACTS = [
     ("kontakt.halle", "Friederike Große-Löns", 10),
     ("kontakt.duesseldorf", "Can Öztürk", 2),
     ("kontakt.kaiserslautern", "Sabine Krüger-Öztürk", 14),
+    ("kontakt.potsdam", "Jonas Bärwald", 9),
 ]
 
 

@@ -135,12 +135,12 @@ def make_applications(centres, users, contacts, today: date, rng: random.Random)
     accept(halle, applied_on + timedelta(days=3), "auditor3", ("auditor",), 50)
     _fill(halle, contacts[10], centres[10], 0.75, rng, share=0.55, day=applied_on)
 
-    # Questionnaire submitted: Jena, complete, waiting for the team's document review.
+    # Questionnaire submitted: Potsdam-Golm, complete, waiting for the team's document review.
     applied_on = today - timedelta(days=35)
-    jena = apply(5, AuditKind.RENEWAL, applied_on, 40, contacts[5])
-    accept(jena, applied_on + timedelta(days=2), "auditorin", ("auditor4",), 55)
-    _fill(jena, contacts[5], centres[5], 0.72, rng, day=applied_on)
-    applications.submit_questionnaire(jena, actor=contacts[5], today=today - timedelta(days=4),
+    potsdam = apply(9, AuditKind.INITIAL, applied_on, 40, contacts[9])
+    accept(potsdam, applied_on + timedelta(days=2), "auditorin", ("auditor4",), 55)
+    _fill(potsdam, contacts[9], centres[9], 0.72, rng, day=applied_on)
+    applications.submit_questionnaire(potsdam, actor=contacts[9], today=today - timedelta(days=4),
                                       now=_dt(today - timedelta(days=4), 16))
 
     # Documents reviewed: Düsseldorf, one document incomplete (a replacement is requested).
