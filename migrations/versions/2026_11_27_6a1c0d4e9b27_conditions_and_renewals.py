@@ -160,12 +160,16 @@ def _tables_rebuilt_without_foreign_key_checks():
     if op.get_bind().dialect.name != 'sqlite':
         yield
         return
+    # migrations/env.py may already run the whole upgrade with the checks off: leave them
+    # as they were found, or a later step's table rebuild fails.
+    was_on = op.get_bind().exec_driver_sql('PRAGMA foreign_keys').scalar()
     with op.get_context().autocommit_block():
         op.execute('PRAGMA foreign_keys = OFF')
         try:
             yield
         finally:
-            op.execute('PRAGMA foreign_keys = ON')
+            if was_on:
+                op.execute('PRAGMA foreign_keys = ON')
 
 
 def downgrade():

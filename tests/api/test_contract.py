@@ -89,10 +89,10 @@ def world(people, make_centre, make_audit, make_user, make_token, catalog):
 
     waiting = make_application(make_centre())
     open_centre, submitted_centre = make_centre(), make_centre()
-    contact = make_user("contact", centre=open_centre)
-    contact_token = make_token(contact)
+    applicant = make_user("contact", centre=open_centre)
+    applicant_token = make_token(applicant)
     questionnaire_open = accept_application(
-        make_application(open_centre, contact=contact), lead=lead[0], lead_auditor=auditor[0],
+        make_application(open_centre, contact=applicant), lead=lead[0], lead_auditor=auditor[0],
         auditors=[helper[0]])
     submitter = make_user("contact", centre=submitted_centre)
     submitted_application = accept_application(
@@ -113,9 +113,9 @@ def world(people, make_centre, make_audit, make_user, make_token, catalog):
         "apply": (lead[1], {}),
         "accept_application": (lead[1], {"application_id": waiting.id}),
         "decline_application": (lead[1], {"application_id": waiting.id}),
-        "save_answer": (contact_token, {"application_id": questionnaire_open.id,
+        "save_answer": (applicant_token, {"application_id": questionnaire_open.id,
                                         "question_key": "gruenderflaeche"}),
-        "save_self_assessment": (contact_token, {"application_id": questionnaire_open.id,
+        "save_self_assessment": (applicant_token, {"application_id": questionnaire_open.id,
                                                  "code": "A2"}),
         "review_document": (auditor[1], {"application_id": submitted_application.id,
                                          "document_key": "gesellschaftsvertrag"}),
