@@ -267,6 +267,8 @@ def test_the_centre_list_keeps_the_audit_before_an_application(app, catalog, mak
 
     centre = make_centre(name="BioInnovationsZentrum Düsseldorf")
     earlier = make_audit(centre)
-    make_application(centre)
+    earlier.status = AuditStatus.DECIDED  # as good as decided: a renewal may be applied for
+    db.session.commit()
+    make_application(centre, kind=AuditKind.RENEWAL)
     rows = centres.overview(make_user("lead")).items
     assert next(r for r in rows if r.centre.id == centre.id).audit.id == earlier.id
