@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import FEDERAL_STATES, Audit, Centre, Certificate, CertificateStatus, EventAction
 from ..permissions import audit_filter, centre_filter
 from ..scoring import ScoreResult
+from ..workflow import CENTRE_SIDE
 from . import events, inputs
 from .errors import ValidationFailed
 from .folding import folded_match, search_key, search_match, sort_key
@@ -63,12 +64,14 @@ SORTS = ("name", "city", "state", "member_since", "label")
 
 
 def _latest_audits(user, centre_ids: list[int]) -> dict[int, Audit]:
-    """The latest audit the user may see of each centre (one query)."""
+    """The latest audit the user may see of each centre (one query). Applications before
+    the visit (the centre's side) have no result yet: the list keeps the audit before them."""
     if not centre_ids:
         return {}
     latest_ids = (
         sa.select(sa.func.max(Audit.id))
-        .where(Audit.centre_id.in_(centre_ids), audit_filter(user))
+        .where(Audit.centre_id.in_(centre_ids), audit_filter(user),
+               Audit.status.not_in(CENTRE_SIDE))
         .group_by(Audit.centre_id)
     )
     return {

@@ -258,3 +258,17 @@ class TestVisibility:
         for user in (other, make_user("auditor")):
             with pytest.raises(NotFound):
                 access.visible_application(audit.id, user)
+
+
+def test_the_centre_list_keeps_the_audit_before_an_application(app, catalog, make_user,
+                                                               make_centre, make_audit):
+    """An application has no result yet: the centre's row keeps its last audit."""
+    from audit_app.services import centres
+
+    centre = make_centre(name="BioInnovationsZentrum Düsseldorf")
+    earlier = make_audit(centre)
+    earlier.status = AuditStatus.DECIDED  # as good as decided: a renewal may be applied for
+    db.session.commit()
+    make_application(centre, kind=AuditKind.RENEWAL)
+    rows = centres.overview(make_user("lead")).items
+    assert next(r for r in rows if r.centre.id == centre.id).audit.id == earlier.id

@@ -6,6 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from audit_app.extensions import db
 from audit_app.models import Audit
 from audit_app.services import audits as svc
@@ -15,6 +17,9 @@ from tests.factories import accept_application, make_application, ready_for_visi
 from tests.pdf.test_certificates import pdf_text
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+#: The PDF's content does not depend on the database (the services are tested on both).
+pytestmark = pytest.mark.parametrize("backend", ["sqlite"])
 
 
 def visited(catalog, make_centre, make_user, *, self_overrides=None, audit_overrides=None):

@@ -190,3 +190,40 @@ def test_checklist_and_review_show_the_centres_side(client, auth, opened, people
     assert 'data-testid="review-prefill-B1"' in html and "korrigiert" in html
     a2 = html[html.index('data-testid="review-self-A2"'):][:300]
     assert "-2" in a2
+
+
+def test_page_query_counts_do_not_grow_with_answers_files_and_scores(
+        app, client, auth, people, make_user, make_centre, catalog):
+    from tests.conftest import count_queries
+    from tests.factories import answer_questionnaire
+
+    empty = accept_application(make_application(people["centre"], contact=people["contact"]),
+                               lead=people["lead"], lead_auditor=people["lead_auditor"],
+                               auditors=[people["auditor"]])
+    other = make_centre()
+    contact = make_user("contact", email="kontakt@andere.de", centre=other)
+    full = accept_application(make_application(other, contact=contact), lead=people["lead"],
+                              lead_auditor=people["lead_auditor"], auditors=[people["auditor"]])
+    answer_questionnaire(full, contact)
+    from audit_app.services import centre_side
+
+    sheet = centre_side.self_sheet(full)
+    for code, answer in list(full_answers(catalog).items())[:12]:
+        data = (centre_side.SelfInput(points=answer) if isinstance(answer, int)
+                else centre_side.SelfInput(value=answer))
+        centre_side.save_self_assessment(full, code, data,
+                                         expected_version=sheet.items[code].row.version,
+                                         actor=contact)
+    db.session.commit()
+    auth.login("katrin@zentren-test.de")
+    counts = {}
+    for audit in (empty, full):
+        for path in (f"/applications/{audit.id}", f"/applications/{audit.id}/questionnaire",
+                     f"/applications/{audit.id}/self-assessment",
+                     f"/applications/{audit.id}/documents", f"/audits/{audit.id}/checklist"):
+            client.get(path)  # warm the catalogue cache
+            with count_queries(db.engine) as statements:
+                assert client.get(path).status_code == 200, path
+            counts[(path.replace(str(audit.id), "{id}"), audit.id)] = len(statements)
+    for path in {p for p, _ in counts}:
+        assert counts[(path, empty.id)] == counts[(path, full.id)] <= 16, (path, counts)
