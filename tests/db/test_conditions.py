@@ -140,6 +140,9 @@ def test_reminders_30_and_7_days_before_each_once(app, awarded, runner):
     with smtp_sink() as server:
         app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
         assert "Nothing is due" in run(DEADLINE - 31 * DAY)
+        dry = runner.invoke(args=["conditions", "--today", (DEADLINE - 30 * DAY).isoformat(),
+                                  "--dry-run"]).output
+        assert "stage 30" in dry and "Dry run" in dry and server.messages == []
         assert "Sent 2 reminder(s)." in run(DEADLINE - 30 * DAY)
         assert "Nothing is due" in run(DEADLINE - 30 * DAY)  # the same day again
         assert "Nothing is due" in run(DEADLINE - 8 * DAY)
