@@ -17,7 +17,6 @@ from pypdf import PdfReader
 from audit_app.extensions import db
 from audit_app.models import Audit, Certificate, CertificateStatus, Event
 from audit_app.services import audits as svc
-from audit_app.services import certificates as cert_svc
 from audit_app.workflow import Action, AuditKind, AuditStatus, Decision
 from tests.conftest import csrf_token, fresh, full_answers
 

@@ -34,7 +34,6 @@ from ...services import checklist as checklist_service
 from ...services import evidence as evidence_service
 from ...services import reports as report_service
 from ...services.audit_actions import available_actions, team_guidance
-from ...services.audits import AuditFilters
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...services.inputs import parse_page
 from ...services.reports import ReportRenderFailed
