@@ -107,7 +107,8 @@ def application_problems(*, centre: Centre | None, kind: AuditKind | None,
 
 
 def apply(*, centre: Centre | None, kind: AuditKind | None, preferred_from: date | None,
-          preferred_until: date | None, message: str, actor: User, today: date) -> Audit:
+          preferred_until: date | None, message: str, actor: User, today: date,
+          now: datetime | None = None) -> Audit:
     """A centre applies for an audit: the audit is created in status *applied* on the newest
     active catalogue, with an empty answer per question and an empty self-assessment and
     assessment per criterion. ``actor`` is the centre's contact or the office on its behalf
@@ -132,7 +133,7 @@ def apply(*, centre: Centre | None, kind: AuditKind | None, preferred_from: date
     db.session.flush()
     db.session.add(AuditApplication(
         audit_id=audit.id, preferred_from=preferred_from, preferred_until=preferred_until,
-        message=message, applied_by_id=actor.id, applied_at=utcnow()))
+        message=message, applied_by_id=actor.id, applied_at=now or utcnow()))
     criterion_ids = db.session.scalars(
         sa.select(CatalogCriterion.id).where(CatalogCriterion.catalog_id == catalog.id)).all()
     db.session.add_all(Assessment(audit_id=audit.id, criterion_id=cid) for cid in criterion_ids)
@@ -147,7 +148,7 @@ def apply(*, centre: Centre | None, kind: AuditKind | None, preferred_from: date
                       "centre_id": centre.id, "catalog": catalog.label, "kind": kind.value,
                       "preferred_from": preferred_from.isoformat(),
                       "preferred_until": preferred_until.isoformat()},
-                  note=message)
+                  note=message, at=now)
     return audit
 
 
@@ -300,6 +301,22 @@ def pending_applications(*, limit: int = 20) -> list[Audit]:
         .where(Audit.status == AuditStatus.APPLIED)
         .options(sa.orm.joinedload(Audit.centre))
         .order_by(AuditApplication.applied_at, Audit.id).limit(limit)))
+
+
+def visible_applications(user, page: int, per_page: int, *, clamp: bool = True):
+    """The applications ``user`` may see (a centre's contacts their own centre's), newest
+    first, one page (:class:`~audit_app.services.paging.Page`; centre, catalogue and
+    application loaded with the rows)."""
+    from ..permissions import application_filter
+    from .paging import page_of
+
+    return page_of(
+        sa.select(Audit).join(AuditApplication, AuditApplication.audit_id == Audit.id)
+        .where(application_filter(user))
+        .options(sa.orm.joinedload(Audit.centre), sa.orm.joinedload(Audit.catalog),
+                 sa.orm.joinedload(Audit.application))
+        .order_by(AuditApplication.applied_at.desc(), Audit.id.desc()),
+        page, per_page, clamp=clamp)
 
 
 def centre_audits(centre_id: int) -> list[Audit]:

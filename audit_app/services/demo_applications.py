@@ -103,7 +103,7 @@ def make_applications(centres, users, contacts, today: date, rng: random.Random)
         return applications.apply(
             centre=centres[idx], kind=kind, preferred_from=preferred_from,
             preferred_until=preferred_from + timedelta(days=60), message=message,
-            actor=contact or office, today=applied_on)
+            actor=contact or office, today=applied_on, now=_dt(applied_on, 10))
 
     def accept(audit, on: date, lead_auditor, auditors, visit_in: int):
         start = centre_side.application_of(audit).preferred_from

@@ -227,3 +227,36 @@ def test_page_query_counts_do_not_grow_with_answers_files_and_scores(
             counts[(path.replace(str(audit.id), "{id}"), audit.id)] = len(statements)
     for path in {p for p, _ in counts}:
         assert counts[(path, empty.id)] == counts[(path, full.id)] <= 16, (path, counts)
+
+
+def test_the_applications_list_shows_each_user_what_they_may_see(
+        client, auth, people, opened, make_centre, make_user):
+    """Contacts see their own centre's applications, the team those of its audits, leads all;
+    the list's queries do not grow with the number of applications."""
+    from tests.conftest import count_queries
+
+    others = make_centre(name="Gründerwerkstatt Würzburg-Süd")
+    waiting = make_application(others, contact=make_user("contact", centre=others))
+    expected = {"joerg@tz-goettingen.de": {opened.number},
+                "aenne@lueneburg.de": set(),
+                "katrin@zentren-test.de": {opened.number},
+                "bjoern@zentren-test.de": set(),
+                "juergen@zentren-test.de": {opened.number, waiting.number}}
+    for email, numbers in expected.items():
+        auth.login(email)
+        html = client.get("/applications/").get_data(as_text=True)
+        shown = set(re.findall(r"A-\d{4}-\d{4}", html))
+        assert shown == numbers, (email, shown)
+        if not numbers:
+            assert "Noch kein Antrag." in html
+        auth.logout()
+    auth.login("juergen@zentren-test.de")
+    with count_queries(db.engine) as few:
+        client.get("/applications/")
+    for i in range(3):
+        centre = make_centre(name=f"Zentrum Nürnberg {i}")
+        make_application(centre, contact=make_user("contact", centre=centre))
+    with count_queries(db.engine) as more:
+        html = client.get("/applications/").get_data(as_text=True)
+    assert len(more) == len(few)
+    assert "Wunschzeitraum 13.04.2026 – 30.06.2026" in html and "beantragt am " in html

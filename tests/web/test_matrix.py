@@ -73,6 +73,7 @@ GET = {
     "verify.register": {role: 200 for role in ROLES},
     # The centre's area: its contacts, the team, leads and admins; nobody else (404).
     "applications.apply": expect(MANAGERS | {"contact_own", "contact_other"}),
+    "applications.index": expect(LOGGED_IN),  # each sees the applications they may see
     "applications.detail": expect(APPLICATION_VIEW),
     "applications.questionnaire": expect(APPLICATION_VIEW),
     "applications.self_assessment": expect(APPLICATION_VIEW),

@@ -13,7 +13,7 @@ from ... import permissions as perm
 from ...errors import ApiError
 from ...extensions import db
 from ...labels import refusal_message
-from ...models import Audit, AuditApplication, Centre, User
+from ...models import Audit, Centre, User
 from ...services import access
 from ...services import applications as application_service
 from ...services import centre_side, notifications
@@ -24,7 +24,6 @@ from ...services.errors import (
     ValidationFailed,
     VersionConflict,
 )
-from ...services.paging import page_of
 from ...storage.http import send_download
 from ...workflow import DOCUMENT_REVIEW, EDITABLE_BY_CENTRE, RefusalCode
 from .. import bp, responses, schemas
@@ -78,13 +77,7 @@ def applications():
     """The applications the user may see (the centre's contacts their own), newest first."""
     user = api_user()
     page, per_page = page_args()
-    result = page_of(
-        sa.select(Audit).join(AuditApplication, AuditApplication.audit_id == Audit.id)
-        .where(perm.application_filter(user))
-        .options(sa.orm.joinedload(Audit.centre), sa.orm.joinedload(Audit.catalog),
-                 sa.orm.joinedload(Audit.application))
-        .order_by(AuditApplication.applied_at.desc(), Audit.id.desc()),
-        page, per_page, clamp=False)
+    result = application_service.visible_applications(user, page, per_page, clamp=False)
     return respond(responses.ApplicationPage(
         items=[responses.ApplicationSummary.of(a) for a in result.items], page=page,
         per_page=per_page, total=result.total))

@@ -36,6 +36,7 @@ from ...services import applications as application_service
 from ...services import audits as audit_service
 from ...services import centre_side
 from ...services import notifications
+from ...services.inputs import parse_page
 from ...services.errors import StorageFailed, TransitionRefused, ValidationFailed, VersionConflict
 from ...storage.http import send_download
 from ...templating import current_lang, localtime
@@ -99,6 +100,15 @@ def _apply_form() -> ApplyForm:
         centre = db.session.get(Centre, current_user.centre_id)
         centres = [centre] if centre is not None and centre.active else []
     return ApplyForm(centres=centres, kind_labels=LABELS)
+
+
+@bp.route("/")
+@login_required
+def index():
+    """The applications the user may see, newest first (a centre's contacts their own)."""
+    page = application_service.visible_applications(
+        current_user, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_template("applications/index.html", page=page, title=_("Applications"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
