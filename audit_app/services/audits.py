@@ -700,6 +700,58 @@ class PlanningChoices:
     auditors: list[User]
 
 
+@dataclass(frozen=True)
+class PlannedTeam:
+    """The people of a team named by id (API bodies), found in one query."""
+
+    lead_auditor: User
+    auditors: list[User]
+    guest: User | None
+
+
+def find_team(lead_auditor_id: int, auditor_ids: list[int], guest_id: int | None) -> PlannedTeam:
+    """The team a request names by id (one query). Refuses (ValidationFailed, fields
+    ``lead_auditor``, ``auditors``, ``guest``) unknown ids; whether these people may audit
+    is :func:`plan_audit`'s check."""
+    ids = [lead_auditor_id, *auditor_ids, *([guest_id] if guest_id else [])]
+    people = {u.id: u for u in db.session.scalars(
+        sa.select(User).where(User.id.in_(ids)).options(sa.orm.selectinload(User.role_rows)))}
+    fields: dict[str, str] = {}
+    if lead_auditor_id not in people:
+        fields["lead_auditor"] = _l("unknown user")
+    if any(i not in people for i in auditor_ids):
+        fields["auditors"] = _l("unknown user")
+    if guest_id and guest_id not in people:
+        fields["guest"] = _l("unknown user")
+    if fields:
+        raise ValidationFailed(_l("the audit was not planned"), fields=fields)
+    return PlannedTeam(people[lead_auditor_id], [people[i] for i in auditor_ids],
+                       people[guest_id] if guest_id else None)
+
+
+def find_planning(*, centre: Centre | None, catalog_key: str, catalog_version: str,
+                  lead_auditor_id: int, auditor_ids: list[int], guest_id: int | None,
+                  ) -> tuple[CatalogVersion, PlannedTeam]:
+    """The catalogue version and the team a planning request names by key and id (two
+    queries). Refuses (ValidationFailed) every unknown one at once: fields ``centre``,
+    ``catalog`` and those of :func:`find_team`."""
+    fields: dict[str, str] = {}
+    if centre is None:
+        fields["centre"] = _l("unknown centre")
+    catalog = db.session.scalar(sa.select(CatalogVersion).where(
+        CatalogVersion.key == catalog_key, CatalogVersion.version == catalog_version))
+    if catalog is None:
+        fields["catalog"] = _l("unknown catalogue version")
+    team = None
+    try:
+        team = find_team(lead_auditor_id, auditor_ids, guest_id)
+    except ValidationFailed as exc:
+        fields.update(exc.fields)
+    if fields or team is None or catalog is None:
+        raise ValidationFailed(_l("the audit was not planned"), fields=fields)
+    return catalog, team
+
+
 def planning_choices() -> PlanningChoices:
     """The planning form's choices, by name (three queries)."""
     from .catalogs import active_catalogs

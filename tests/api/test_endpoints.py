@@ -156,10 +156,22 @@ def test_plan_audit(api, people, catalog, make_centre, make_user):
         ({**_plan_body(catalog, centre, lead, [helper]), "planned_on": "2026-02-30"}, "planned_on"),
         ({**_plan_body(catalog, centre, lead, [helper]), "due_on": "2026-10-01"}, "due_on"),
         ({**_plan_body(catalog, centre, lead, [helper]), "lead_auditor_id": "eins"}, "lead_auditor_id"),
+        ({**_plan_body(catalog, centre, lead, [helper]), "lead_auditor_id": 999999}, "lead_auditor_id"),
+        ({**_plan_body(catalog, centre, lead, [helper]), "auditor_ids": [999999]}, "auditor_ids"),
+        ({**_plan_body(catalog, centre, lead, [helper]), "guest_auditor_id": 999999},
+         "guest_auditor_id"),
     ):
         response = api.post("/audits", token=token, json=bad)
         assert response.status_code == 422, bad
         assert field in response.get_json()["error"]["fields"], response.get_json()
+    # every unknown id at once, named by the body's fields, in the request's language
+    response = api.post("/audits", token=token, json={
+        **_plan_body(catalog, centre, lead, [helper]), "centre_id": 999999,
+        "catalog_version": "1999", "lead_auditor_id": 999998, "auditor_ids": [999997]})
+    fields = response.get_json()["error"]["fields"]
+    assert response.status_code == 422 and set(fields) == {
+        "centre_id", "catalog_version", "lead_auditor_id", "auditor_ids"}, fields
+    assert fields["lead_auditor_id"] == "unbekannte Person"
     assert api.post("/audits", token=people["admin"][1],
                     json=_plan_body(catalog, centre, lead, [helper])).status_code == 403
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from ... import permissions as perm
 from ...errors import ApiError
 from ...extensions import db
 from ...labels import refusal_message
-from ...models import Audit, Centre, User
+from ...models import Audit, Centre
 from ...services import access
 from ...services import applications as application_service
+from ...services import audits as audit_service
 from ...services import centre_side, notifications
 from ...services.errors import (
     NotFound,
@@ -127,25 +126,13 @@ def accept_application(application_id: int):
     audit = _application_or_404(application_id)
     _lead_answers(audit)
     body = parse_body(schemas.AcceptApplication, json_body())
-    ids = [body.lead_auditor_id, *body.auditor_ids,
-           *([body.guest_auditor_id] if body.guest_auditor_id else [])]
-    people = {u.id: u for u in db.session.scalars(
-        sa.select(User).where(User.id.in_(ids)).options(selectinload(User.role_rows)))}
-    errors = {}
-    if body.lead_auditor_id not in people:
-        errors["lead_auditor_id"] = _("unknown user")
-    if any(i not in people for i in body.auditor_ids):
-        errors["auditor_ids"] = _("unknown user")
-    if body.guest_auditor_id and body.guest_auditor_id not in people:
-        errors["guest_auditor_id"] = _("unknown user")
-    if errors:
-        raise ApiError(422, "validation_failed", None, fields=errors)
     try:
+        team = audit_service.find_team(body.lead_auditor_id, body.auditor_ids,
+                                       body.guest_auditor_id)
         application_service.accept(
             audit, actor=user, planned_on=body.planned_on, visit_on=body.visit_on,
-            due_on=body.due_on, lead_auditor=people[body.lead_auditor_id],
-            auditors=[people[i] for i in body.auditor_ids],
-            guest=people.get(body.guest_auditor_id) if body.guest_auditor_id else None)
+            due_on=body.due_on, lead_auditor=team.lead_auditor, auditors=team.auditors,
+            guest=team.guest)
     except TransitionRefused as exc:
         raise _refusal(exc) from None
     except ValidationFailed as exc:

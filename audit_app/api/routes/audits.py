@@ -1,16 +1,14 @@
 """Audits: list, plan, one audit, answers, reviews, workflow steps, score, trail, report."""
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy.orm import selectinload
 
 from ... import permissions as perm
 from ...errors import ApiError
 from ...extensions import db
 from ...labels import refusal_message
-from ...models import Audit, CatalogVersion, Centre, User
+from ...models import Audit, Centre
 from ...services import access
 from ...services import audits as audit_service
 from ...services import checklist as checklist_service
@@ -84,38 +82,21 @@ def plan_renewal(audit_id: int):
 
 def _plan(user, body, centre, kind, previous=None):
     """Check the ids of a planning body, plan through the service, answer 201."""
-    key, version = body.catalog_key, body.catalog_version
-    lead_id, auditor_ids, guest_id = body.lead_auditor_id, body.auditor_ids, body.guest_auditor_id
-    errors = {}
-    if centre is None:
-        errors["centre_id"] = _("unknown centre")
-    catalog_row = db.session.scalar(
-        sa.select(CatalogVersion).where(CatalogVersion.key == key, CatalogVersion.version == version))
-    if catalog_row is None:
-        errors["catalog_version"] = _("unknown catalogue version")
-    people = {u.id: u for u in db.session.scalars(
-        sa.select(User).where(User.id.in_([lead_id, *auditor_ids, *([guest_id] if guest_id else [])]))
-        .options(selectinload(User.role_rows))
-    )}
-    if lead_id not in people:
-        errors["lead_auditor_id"] = _("unknown user")
-    if any(i not in people for i in auditor_ids):
-        errors["auditor_ids"] = _("unknown user")
-    if guest_id and guest_id not in people:
-        errors["guest_auditor_id"] = _("unknown user")
-    if errors:
-        raise ApiError(422, "validation_failed", None, fields=errors)
+    rename = {"team": "auditor_ids", "auditors": "auditor_ids", "guest": "guest_auditor_id",
+              "lead_auditor": "lead_auditor_id", "centre": "centre_id",
+              "catalog": "catalog_version"}
     try:
+        catalog, team = audit_service.find_planning(
+            centre=centre, catalog_key=body.catalog_key, catalog_version=body.catalog_version,
+            lead_auditor_id=body.lead_auditor_id, auditor_ids=body.auditor_ids,
+            guest_id=body.guest_auditor_id)
         audit = audit_service.plan_audit(
-            centre=centre, catalog=catalog_row, kind=kind, planned_on=body.planned_on,
-            visit_on=body.visit_on, due_on=body.due_on, lead_auditor=people[lead_id],
-            auditors=[people[i] for i in auditor_ids],
-            guest=people[guest_id] if guest_id else None, actor=user, previous=previous,
+            centre=centre, catalog=catalog, kind=kind, planned_on=body.planned_on,
+            visit_on=body.visit_on, due_on=body.due_on, lead_auditor=team.lead_auditor,
+            auditors=team.auditors, guest=team.guest, actor=user, previous=previous,
         )
     except ValidationFailed as exc:
-        raise validation_error(exc, {"team": "auditor_ids", "auditors": "auditor_ids",
-                                "guest": "guest_auditor_id",
-                                "catalog": "catalog_version"}) from None
+        raise validation_error(exc, rename) from None
     db.session.commit()
     return respond(_detail(_audit_or_404(audit.id)), 201,
                    location=url_for("api.audit", audit_id=audit.id))
