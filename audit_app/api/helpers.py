@@ -8,9 +8,10 @@ of :mod:`audit_app.api.schemas`.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from pydantic import BaseModel
@@ -96,6 +97,33 @@ def query_text(key: str, *, max_length: int) -> str:
     if len(value) > max_length or _bad_text(value):
         raise ApiError(422, "validation_failed", None, fields={key: _("invalid value")})
     return value
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent to the API: its name with the extension and its bytes."""
+
+    name: str
+    data: bytes
+
+
+def uploaded_file() -> Upload:
+    """The file of an upload request, in either of the API's two forms (the same for every
+    upload endpoint): ``multipart/form-data`` with the field ``file`` (the name from the
+    part), or the bytes themselves as the body with ``?name=``. 422 (``file`` or ``name``)
+    when the file or its name is missing; 413 when a body is larger than
+    EVIDENCE_MAX_BYTES. The content is checked by the service (type, size, name)."""
+    if request.mimetype == "multipart/form-data":
+        part = request.files.get("file")
+        if part is None:
+            raise ApiError(422, "validation_failed", None, fields={"file": _("Choose a file.")})
+        return Upload(part.filename or "", part.read())
+    name = query_text("name", max_length=inputs.LIMITS["upload.name"])
+    if not name.strip():
+        raise ApiError(422, "validation_failed", None, fields={"name": _("required")})
+    if (request.content_length or 0) > current_app.config["EVIDENCE_MAX_BYTES"]:
+        raise ApiError(413)
+    return Upload(name, request.get_data())
 
 
 def query_int(key: str, *, default: int | None = None, low: int = 1, high: int = MAX_ID) -> int | None:

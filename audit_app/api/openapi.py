@@ -98,9 +98,24 @@ DOCUMENT_KEY = _path_param("document_key", TEXT, "A required document's or a fil
 FILE_ID = _path_param("file_id", ID)
 
 
-def _upload_body() -> dict:
-    return {"required": True,
-            "content": {"multipart/form-data": {"schema": _ref("DocumentUpload")}}}
+#: How every upload endpoint takes its file (``api.helpers.uploaded_file``).
+UPLOAD_TEXT = ("The file in either form: multipart/form-data with the field `file`, or the "
+               "bytes themselves as the body (application/octet-stream) with `?name=`. A PDF, "
+               "image or office document, its type checked from the content; at most "
+               "EVIDENCE_MAX_BYTES.")
+
+
+def _upload(op: dict) -> dict:
+    """An upload operation: the file as a multipart part or as the body with ``?name=``."""
+    op["requestBody"] = {"required": True, "content": {
+        "multipart/form-data": {"schema": _ref("DocumentUpload")},
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}
+    op["parameters"] = [*op.get("parameters", []), _query(
+        "name", {"type": "string", "minLength": 1, "maxLength": LIMITS["upload.name"]},
+        "The file's name with its extension, e.g. Nachweis.pdf (required with a body of "
+        "application/octet-stream; a multipart part carries its own name).")]
+    op["description"] = f"{UPLOAD_TEXT} {op.get('description', '')}".strip()
+    return op
 CONDITION_ID = _path_param("condition_id", ID)
 
 
@@ -124,13 +139,6 @@ def _op(tag: str, summary: str, responses: dict, *, op_id: str, params=(), body:
     errors = (*errors, 503)  # the database may be unreachable for any operation
     for code in sorted(set(errors)):
         op["responses"].setdefault(str(code), _error(code))
-    return op
-
-
-def _binary_upload(op: dict) -> dict:
-    """An operation whose request body is a file's bytes (not JSON)."""
-    op["requestBody"] = {"required": True, "content": {"application/octet-stream": {
-        "schema": {"type": "string", "format": "binary"}}}}
     return op
 
 
@@ -273,18 +281,13 @@ def _paths() -> dict:
                                 "its answer is being checked.")},
             op_id="respond_condition", params=[CONDITION_ID], body="ConditionResponseInput",
             errors=(403, 404))},
-        "/conditions/{condition_id}/proofs": {"post": _binary_upload(_op(
+        "/conditions/{condition_id}/proofs": {"post": _upload(_op(
             "Conditions", "Attach a proof file to the answer being checked",
             {"201": _ok("ConditionDetail", "Attached"),
              "409": _error(409, "`condition_refused`: closed, cancelled, or not answered yet.")},
-            op_id="add_condition_proof", errors=(400, 403, 404, 413),
-            params=[CONDITION_ID, _query(
-                "name", {"type": "string", "minLength": 1,
-                         "maxLength": LIMITS["condition.proof_name"]},
-                "The file's name with its extension, e.g. Nachweis.pdf (required).")],
-            description="The request body is the file itself (PDF, image or office document, "
-                        "its type checked from the content; at most EVIDENCE_MAX_BYTES). "
-                        "Answer the condition first (`responses`)."))},
+            op_id="add_condition_proof", errors=(400, 403, 404, 413, 422),
+            params=[CONDITION_ID],
+            description="Answer the condition first (`responses`)."))},
         "/conditions/{condition_id}/proofs/{proof_id}": {"get": _op(
             "Conditions", "A proof file as uploaded",
             {"200": {"description": "The file",
@@ -341,10 +344,8 @@ def _application_paths() -> dict:
                                      "this document (submitted, marked present, or after "
                                      "the visit).")},
                  op_id="upload_document", params=[APPLICATION_ID, DOCUMENT_KEY],
-                 errors=(400, 403, 404, 413, 422),
-                 description="multipart/form-data with the field `file`; the same checks as "
-                             "evidence (type from the content, size).")
-    upload["requestBody"] = _upload_body()
+                 errors=(400, 403, 404, 413, 422))
+    upload = _upload(upload)
     return {
         "/applications": {
             "get": _op(tag, "Applications the user may see, newest first",

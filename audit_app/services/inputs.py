@@ -71,8 +71,8 @@ LIMITS: dict[str, int] = {
     "condition.measure": 5000,
     "condition.note": 5000,
     "condition.extension_reason": 2000,
-    # the name of a proof file sent through the API (the body is the file itself)
-    "condition.proof_name": 200,
+    # the name of a file sent through the API as the body itself (``?name=``)
+    "upload.name": 200,
     "catalog.key": 50,
     "catalog.version": 50,
     # the centre's side: application, questionnaire, self-assessment, document review

@@ -87,7 +87,15 @@ def test_from_application_to_certificate_through_the_api(api, make_user, make_to
     assert marked.status_code == 200 and marked.get_json()["review"]["status"] == "incomplete"
     early = api.post(f"/applications/{application_id}/complete-document-review", token=katrin)
     assert early.status_code == 422
-    assert _upload(api, contact, application_id, first, "Anlage 2.pdf").status_code == 201
+    # the replacement as the body itself with ?name= (the API's other upload form)
+    replaced = api.post(f"/applications/{application_id}/documents/{first}/files"
+                        "?name=Anlage%202%20%C3%9Cbersicht.pdf", token=contact, data=PDF,
+                        content_type="application/octet-stream")
+    assert replaced.status_code == 201, replaced.get_json()
+    assert replaced.get_json()["name"] == "Anlage 2 Übersicht.pdf", replaced.get_json()
+    nameless = api.post(f"/applications/{application_id}/documents/{first}/files",
+                        token=contact, data=PDF, content_type="application/octet-stream")
+    assert nameless.status_code == 422 and "name" in nameless.get_json()["error"]["fields"]
     for document in documents:
         assert api.put(f"/applications/{application_id}/documents/{document['key']}/review",
                        token=katrin, json={"status": "present"}).status_code == 200

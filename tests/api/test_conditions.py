@@ -2,6 +2,7 @@
 OpenAPI description by the ``api`` client)."""
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
@@ -56,6 +57,16 @@ def test_conditions_respond_prove_accept_and_refuse_when_closed(api, awarded):
                         content_type="application/pdf")
     assert response.status_code == 201
     assert [p["name"] for p in response.get_json()["answers"][0]["proofs"]] == ["Nachweis.pdf"]
+    # the same as a multipart part named "file" (the API's other upload form)
+    response = api.request("POST", f"/conditions/{c4}/proofs", token=contact,
+                           data={"file": (io.BytesIO(PDF), "Übergabeprotokoll.pdf")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    assert [p["name"] for p in response.get_json()["answers"][0]["proofs"]] == [
+        "Nachweis.pdf", "Übergabeprotokoll.pdf"]
+    empty = api.request("POST", f"/conditions/{c4}/proofs", token=contact,
+                        data={"other": "x"}, content_type="multipart/form-data")
+    assert empty.status_code == 422 and "file" in empty.get_json()["error"]["fields"]
     # Only a lead (or the lead auditor) checks.
     assert api.post(f"/conditions/{c4}/accept", token=contact, json={}).status_code == 403
     response = api.post(f"/conditions/{c4}/accept", token=lead, json={"note": "Wirksam."})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask_babel import gettext as _
 
 from ... import permissions as perm
@@ -12,10 +12,9 @@ from ...errors import ApiError
 from ...extensions import db
 from ...labels import refusal_message
 from ...models import Audit, Centre
-from ...services import access
+from ...services import access, centre_side, notifications
 from ...services import applications as application_service
 from ...services import audits as audit_service
-from ...services import centre_side, notifications
 from ...services.errors import (
     NotFound,
     StorageFailed,
@@ -26,8 +25,17 @@ from ...services.errors import (
 from ...storage.http import send_download
 from ...workflow import DOCUMENT_REVIEW, EDITABLE_BY_CENTRE, RefusalCode
 from .. import bp, responses, schemas
-from ..helpers import ID, api_user, json_body, page_args, path_segment, require, respond
-from ..helpers import validation_error
+from ..helpers import (
+    ID,
+    api_user,
+    json_body,
+    page_args,
+    path_segment,
+    require,
+    respond,
+    uploaded_file,
+    validation_error,
+)
 from ..schemas import parse_body
 from .audits import REFUSALS
 
@@ -236,8 +244,8 @@ def save_self_assessment(application_id: int, code: str):
 @bp.route(f"/applications/<{ID}:application_id>/documents/<document_key>/files",
           methods=["POST"])
 def upload_document(application_id: int, document_key: str):
-    """Hand in a file (multipart/form-data, field ``file``) for a required document or a
-    file question; the same checks and file store as evidence."""
+    """Hand in a file for a required document or a file question (see
+    :func:`uploaded_file` for the two forms); the same checks and file store as evidence."""
     user = api_user()
     audit = _application_or_404(application_id)
     require(perm.is_centre_contact(user, audit))
@@ -250,13 +258,10 @@ def upload_document(application_id: int, document_key: str):
     today = _today()
     if centre_side.upload_problem(audit, key, sheet, today) is not None:
         raise _not_now()
-    upload = request.files.get("file")
-    if upload is None:
-        raise ApiError(422, "validation_failed", None,
-                       fields={"file": _("Choose a file.")})
+    upload = uploaded_file()
     try:
         document = centre_side.add_document(
-            audit, key, filename=upload.filename or "", data=upload.read(), actor=user,
+            audit, key, filename=upload.name, data=upload.data, actor=user,
             max_bytes=current_app.config["EVIDENCE_MAX_BYTES"], today=today)
     except ValidationFailed as exc:
         raise validation_error(exc) from None

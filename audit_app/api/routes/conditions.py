@@ -1,8 +1,7 @@
 """Conditions (Auflagen): list, one condition, the centre's answer and proofs, a lead's check."""
 from __future__ import annotations
 
-from flask import current_app, request, url_for
-from flask_babel import gettext as _
+from flask import current_app, url_for
 
 from ... import permissions as perm
 from ...errors import ApiError
@@ -12,7 +11,6 @@ from ...services import conditions as service
 from ...services.certificates import today_in_berlin
 from ...services.errors import ValidationFailed
 from ...services.evidence import open_evidence
-from ...services.inputs import LIMITS
 from ...storage.http import send_download
 from .. import bp, responses, schemas
 from ..helpers import (
@@ -22,9 +20,9 @@ from ..helpers import (
     page_args,
     query_choice,
     query_int,
-    query_text,
     require,
     respond,
+    uploaded_file,
     validation_error,
 )
 from ..schemas import parse_body
@@ -88,19 +86,15 @@ def respond_condition(condition_id: int):
 
 @bp.route(f"/conditions/<{ID}:condition_id>/proofs", methods=["POST"])
 def add_condition_proof(condition_id: int):
-    """A proof file for the answer that waits for its check: the body is the file itself,
-    ``?name=`` its name with the extension (the type is checked from the content)."""
+    """A proof file for the answer that waits for its check (see :func:`uploaded_file` for
+    the two forms; the type is checked from the content)."""
     user = api_user()
     condition = _condition_or_404(condition_id)
     require(perm.can_answer_condition(user, condition))
-    name = query_text("name", max_length=LIMITS["condition.proof_name"])
-    if not name.strip():
-        raise ApiError(422, "validation_failed", None, fields={"name": _("required")})
+    upload = uploaded_file()
     max_bytes = current_app.config["EVIDENCE_MAX_BYTES"]
-    if (request.content_length or 0) > max_bytes:
-        raise ApiError(413)
     try:
-        service.add_proof(condition, user, service.ProofUpload(name, request.get_data()),
+        service.add_proof(condition, user, service.ProofUpload(upload.name, upload.data),
                           max_bytes=max_bytes)
     except service.ConditionRefused as exc:
         raise _refused(exc) from None
