@@ -310,12 +310,19 @@ def conditions_command(today, dry_run: bool) -> None:
     Safe to run twice a day and on several servers at once: a reminder is claimed by a unique
     row before it is sent, a suspension is one conditional update.
     """
+    from datetime import UTC
     from datetime import datetime as _datetime
+    from datetime import time as _time
     from zoneinfo import ZoneInfo
 
     from .services import conditions
 
-    day = today.date() if today else _datetime.now(ZoneInfo("Europe/Berlin")).date()
+    berlin = ZoneInfo("Europe/Berlin")
+    day = today.date() if today else _datetime.now(berlin).date()
+    # The events carry the day acted for: now on today, 06:00 Berlin time on another day
+    # (a run catching up on a missed day records that day, not the day it ran).
+    now = None if day == _datetime.now(berlin).date() else _datetime.combine(
+        day, _time(6), tzinfo=berlin).astimezone(UTC)
     config = current_app.config
     grace = config["CONDITION_GRACE_DAYS"]
     due = conditions.due_reminders(day)
@@ -342,7 +349,7 @@ def conditions_command(today, dry_run: bool) -> None:
     db.session.commit()
     suspended = 0
     for s in suspensions:
-        if conditions.suspend(s):
+        if conditions.suspend(s, now):
             suspended += 1
         db.session.commit()
     if suspensions:
@@ -357,7 +364,7 @@ def conditions_command(today, dry_run: bool) -> None:
     sent = []
     try:
         count = conditions.send_reminders(
-            due, config, after_each=lambda: (db.session.commit(), sent.append(1)))
+            due, config, after_each=lambda: (db.session.commit(), sent.append(1)), now=now)
     except OSError as exc:  # smtplib errors are OSErrors too
         db.session.rollback()
         _fail(f"Sending failed after {len(sent)} reminder(s), which are recorded: {exc}")

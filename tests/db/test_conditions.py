@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -47,6 +48,9 @@ def awarded(app, make_user, make_centre, make_audit, catalog):
         sa.select(Certificate).where(Certificate.audit_id == audit.id)).one()
     return SimpleNamespace(centre=centre, contact=contact, lead=lead, audit=audit,
                            conditions=conditions, certificate=certificate)
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def _events(action: str) -> list[Event]:
@@ -105,6 +109,8 @@ def test_the_daily_command_suspends_after_the_grace_period_once(app, awarded, ru
     again = runner.invoke(args=["conditions", "--today", day])
     assert again.exit_code == 0 and f"Nothing is due on {day}." in again.output, again.output
     assert len(_events("certificate_suspend")) == 1
+    # The event carries the day acted for (a run catching up on a missed day), not the clock.
+    assert _events("certificate_suspend")[0].occurred_at.astimezone(BERLIN).date().isoformat() == day
 
     info = certificate_service.verification(certificate.number, date.fromisoformat(day))
     with app.test_request_context("/?lang=de"):
