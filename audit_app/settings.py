@@ -25,6 +25,7 @@ import datetime as _dt
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,11 +42,12 @@ MIN_PBKDF2_ITERATIONS = 600_000
 
 
 @dataclass(frozen=True)
-class Kind:
+class Kind(ABC):
     """What a setting's value may be. ``check`` returns None or what was expected."""
 
-    def check(self, value) -> str | None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def check(self, value) -> str | None:
+        """None when ``value`` is acceptable, else what was expected."""
 
     def bad_examples(self) -> list:
         """Values this kind refuses (tests walk them for every setting)."""

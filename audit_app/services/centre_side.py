@@ -520,13 +520,11 @@ def remove_document(audit: Audit, document: CentreDocument, *, actor: User) -> N
 
 
 def open_document(document: CentreDocument):
-    """The file ready to stream, checked against its SHA-256 (None when missing or damaged)."""
-    from .. import storage
+    """The file ready to stream, checked against its SHA-256 (None when missing or damaged):
+    the same reading as evidence."""
+    from .evidence import open_evidence
 
-    try:
-        return storage.current().download(document.storage_key, document.sha256)
-    except (storage.FileMissing, storage.CorruptFile):
-        return None
+    return open_evidence(document)
 
 
 def review_document(audit: Audit, key: str, *, status: Any, note: Any, actor: User,

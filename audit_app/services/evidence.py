@@ -202,9 +202,10 @@ def add_evidence(
     return evidence
 
 
-def open_evidence(evidence: Evidence) -> storage.Download | None:
-    """The evidence file ready to stream, checked against its SHA-256; None when it is
-    missing or (up to one chunk) no longer matches (logged)."""
+def open_evidence(evidence) -> storage.Download | None:
+    """A stored upload ready to stream (evidence, a centre's document, a proof of a
+    condition: any row with ``storage_key`` and ``sha256``), checked against its SHA-256;
+    None when it is missing or (up to one chunk) no longer matches (logged)."""
     try:
         return storage.current().download(evidence.storage_key, evidence.sha256)
     except (storage.FileMissing, storage.CorruptFile):
