@@ -108,7 +108,12 @@ def index():
     """The applications the user may see, newest first (a centre's contacts their own)."""
     page = application_service.visible_applications(
         current_user, parse_page(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_template("applications/index.html", page=page, title=_("Applications"))
+    # A contact applies again only when the centre has no audit under way (as on the home page).
+    centre = current_user.centre if current_user.has_role("contact") else None
+    may_apply = can_apply(current_user) and (centre is None or (
+        can_apply(current_user, centre) and application_service.open_audit_of(centre) is None))
+    return render_template("applications/index.html", page=page, may_apply=may_apply,
+                           title=_("Applications"))
 
 
 @bp.route("/new", methods=["GET", "POST"])
